@@ -1,0 +1,90 @@
+/**
+ * Every error Seedling raises on purpose is a `SeedlingError`: a stable `code` (for programs and the
+ * HTTP mapping in `src/api/`), a message a person can act on, and the `cause` it wraps.
+ *
+ * Subsystems add their own subclasses in their own section below; keep codes SCREAMING_SNAKE and
+ * never reuse or rename one (clients match on them).
+ */
+export class SeedlingError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SeedlingError';
+    this.code = code;
+  }
+}
+
+// ---- blob layer (src/blob) -------------------------------------------------------------------
+
+/** A blob or one of its fields is malformed; `field` names the path inside the blob (e.g. `body.ops[2].type`). */
+export class BlobError extends SeedlingError {
+  readonly field: string | undefined;
+
+  constructor(code: string, message: string, options?: { field?: string; cause?: unknown }) {
+    super(code, options?.field ? `${options.field}: ${message}` : message, options);
+    this.name = 'BlobError';
+    this.field = options?.field;
+  }
+}
+
+// ---- store (src/store) -----------------------------------------------------------------------
+
+/** A database step failed; the message says which step (`open database`, `migrate to v3`, ...). */
+export class StoreError extends SeedlingError {
+  constructor(step: string, options?: { cause?: unknown; code?: string }) {
+    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(options?.code ?? 'STORE_FAILED', `${step}${reason}`, options);
+    this.name = 'StoreError';
+  }
+}
+
+/** A bounded queue is full; callers should retry after `retryAfterMs` (HTTP maps this to 503 + Retry-After). */
+export class OverloadError extends SeedlingError {
+  readonly retryAfterMs: number;
+
+  constructor(what: string, retryAfterMs: number) {
+    super('OVERLOADED', `${what} is full; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+    this.name = 'OverloadError';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The component was closed (or is closing) and takes no new work. */
+export class ClosedError extends SeedlingError {
+  constructor(what: string) {
+    super('CLOSED', `${what} is closed`);
+    this.name = 'ClosedError';
+  }
+}
+
+// ---- input validation (api, cli, wire) -------------------------------------------------------
+
+/** Input from a user or client is invalid; `field` names the offending field. */
+export class InvalidInputError extends SeedlingError {
+  readonly field: string | undefined;
+
+  constructor(message: string, options?: { field?: string; cause?: unknown }) {
+    super('INVALID_INPUT', options?.field ? `${options.field}: ${message}` : message, options);
+    this.name = 'InvalidInputError';
+    this.field = options?.field;
+  }
+}
+
+/** Something asked for does not exist. */
+export class NotFoundError extends SeedlingError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+    this.name = 'NotFoundError';
+  }
+}
+
+// ---- sync and network (src/sync, src/net) ----------------------------------------------------
+
+/** A peer sent something that breaks the protocol (bad frame, oversized message, bad blob...). */
+export class ProtocolError extends SeedlingError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'ProtocolError';
+  }
+}
