@@ -88,3 +88,33 @@ export class ProtocolError extends SeedlingError {
     this.name = 'ProtocolError';
   }
 }
+
+/** A request to a peer got no complete answer in time (stall, slow handler, dead connection). */
+export class PeerTimeoutError extends SeedlingError {
+  constructor(what: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super('PEER_TIMEOUT', `${what} timed out after ${timeoutMs} ms`, options);
+    this.name = 'PeerTimeoutError';
+  }
+}
+
+/** The peer answered Busy (its inbound cap is full); retry after `retryAfterMs` or ask another peer. */
+export class PeerBusyError extends SeedlingError {
+  readonly retryAfterMs: number;
+
+  constructor(peer: string, retryAfterMs: number) {
+    super('PEER_BUSY', `peer ${peer} is busy; retry in ${retryAfterMs} ms or ask another peer`);
+    this.name = 'PeerBusyError';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The peer answered with an Error message (`remoteCode` is the code it sent). */
+export class PeerError extends SeedlingError {
+  readonly remoteCode: string;
+
+  constructor(peer: string, remoteCode: string, remoteMessage: string) {
+    super('PEER_ERROR', `peer ${peer} answered ${remoteCode}: ${remoteMessage}`);
+    this.name = 'PeerError';
+    this.remoteCode = remoteCode;
+  }
+}
