@@ -87,6 +87,11 @@ export class WireWriter {
     return this.#push(Uint8Array.of(value & 0xff));
   }
 
+  /** Raw bytes with no length prefix (fixed-size fields). */
+  fixed(value: Uint8Array): this {
+    return this.#push(value);
+  }
+
   varint(value: number): this {
     return this.#push(encodeVarint(value));
   }
@@ -172,6 +177,20 @@ export class WireReader {
     } catch {
       throw bad(field, 'is not valid UTF-8');
     }
+  }
+
+  /** Exactly `length` raw bytes (fixed-size fields such as a fingerprint; a view, not a copy). */
+  fixed(field: string, length: number): Uint8Array {
+    if (length > this.#bytes.byteLength - this.#at)
+      throw bad(field, 'runs past the end of the frame');
+    const out = this.#bytes.subarray(this.#at, this.#at + length);
+    this.#at += length;
+    return out;
+  }
+
+  /** True once every byte has been read. */
+  get done(): boolean {
+    return this.#at >= this.#bytes.byteLength;
   }
 
   /** Every byte must be consumed: trailing bytes mean a peer speaks something else. */

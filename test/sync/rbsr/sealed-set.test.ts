@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { compareItems, SealedSet, type SyncItem } from '../../../src/sync/rbsr/index.ts';
+import { compareItemToBound, minimalBound } from '../../../src/sync/rbsr/item.ts';
+import { bruteFingerprint, hex, item } from './helpers.ts';
+
+const itemArb = fc.record({
+  ts: fc.integer({ min: 0, max: 5 }),
+  id: fc.uint8Array({ minLength: 1, maxLength: 6 }),
+});
+
+describe('SealedSet', () => {
+  it('sorts by (ts, id) and drops duplicates', () => {
+    const set = SealedSet.from([item(3), item(1), item(2), item(1)]);
+    assert.equal(set.size, 3);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => set.at(i).ts),
+      [1000, 2000, 3000],
+    );
+  });
+
+  it('range fingerprints equal the definition (sum of SHA-256 mod 2^256, then SHA-256 with count)', () => {
+    fc.assert(
+      fc.property(fc.array(itemArb, { maxLength: 60 }), fc.nat(), fc.nat(), (raw, x, y) => {
+        const set = SealedSet.from(raw);
+        const sorted = Array.from({ length: set.size }, (_, i) => set.at(i));
+        const lo = x % (set.size + 1);
+        const hi = lo + (y % (set.size - lo + 1));
+        assert.equal(hex(set.fingerprint(lo, hi)), hex(bruteFingerprint(sorted.slice(lo, hi))));
+      }),
+    );
+  });
+
+  it('fingerprints do not depend on insertion order, and differ when one item differs', () => {
+    const items = Array.from({ length: 100 }, (_, i) => item(i));
+    const a = SealedSet.from(items);
+    const b = SealedSet.from([...items].reverse());
+    assert.equal(hex(a.fingerprint(0, 100)), hex(b.fingerprint(0, 100)));
+    const c = SealedSet.from([...items.slice(0, 99), item(1000)]);
+    assert.notEqual(hex(a.fingerprint(0, 100)), hex(c.fingerprint(0, 100)));
+  });
+
+  it('lowerBound finds the first item at or above a bound, and minimal bounds separate neighbours', () => {
+    fc.assert(
+      fc.property(fc.array(itemArb, { minLength: 2, maxLength: 40 }), (raw) => {
+        const set = SealedSet.from(raw);
+        const sorted: SyncItem[] = Array.from({ length: set.size }, (_, i) => set.at(i));
+        for (let i = 1; i < sorted.length; i++) {
+          assert.ok(compareItems(sorted[i - 1]!, sorted[i]!) < 0);
+          const bound = minimalBound(sorted[i - 1]!, sorted[i]!);
+          assert.ok(compareItemToBound(sorted[i - 1]!, bound) < 0);
+          assert.ok(compareItemToBound(sorted[i]!, bound) >= 0);
+          assert.equal(set.lowerBound(bound), i);
+        }
+      }),
+    );
+  });
+});
