@@ -7,10 +7,70 @@
 
 /** Largest blob accepted, checked before hashing (BLOBS.md). */
 export const MAX_BLOB_BYTES = 2 * 1024 * 1024;
+/** Ed25519 KeyObjects kept by verifyEd25519 (LRU); a node sees few distinct signers at a time. */
+export const ED25519_KEY_CACHE_SIZE = 1024;
 
 // ---- store -----------------------------------------------------------------------------------
 
+// store: writer and admission queue (WRITER)
+
+/** Jobs waiting in the `interactive` class; beyond it `write()` throws OverloadError at once (API: 503). */
+export const WRITE_INTERACTIVE_QUEUE_MAX = 256;
+/** Jobs waiting in the `sync` class; beyond it `write()` waits for room (back-pressure on fetching). */
+export const WRITE_SYNC_QUEUE_MAX = 1_024;
+/** Distinct keys waiting in the `background` class; beyond it the oldest entry is dropped (counted). */
+export const WRITE_BACKGROUND_MAX_KEYS = 10_000;
+/** A background entry is flushed this long after it arrived (the batch it joins commits them together). */
+export const WRITE_BACKGROUND_FLUSH_MS = 25;
+/** Background entries older than this are dropped (counted): the writer is this far behind. */
+export const WRITE_BACKGROUND_MAX_AGE_MS = 5_000;
+/** Background entries taken into one batch (they are small rows). */
+export const WRITE_BACKGROUND_BATCH_MAX = 512;
+/** Group commit budget: jobs (interactive + sync) in one transaction. */
+export const WRITE_BATCH_MAX_JOBS = 64;
+/** Group commit budget: estimated payload bytes in one transaction (one job may exceed it alone). */
+export const WRITE_BATCH_MAX_BYTES = 4 * 1024 * 1024;
+/** Group commit budget: the writer starts no new job after this much work; the rest go back to the queue head. */
+export const WRITE_BATCH_MAX_MS = 15;
+/** Share of a batch's job slots reserved for `sync` while sync jobs wait (interactive cannot starve sync). */
+export const WRITE_SYNC_MIN_SHARE = 0.25;
+/** Retry hint of the OverloadError thrown when `interactive` is full. */
+export const WRITE_OVERLOAD_RETRY_MS = 1_000;
+/** BEGIN IMMEDIATE attempts when the lock is held outside the writer (a TRUNCATE checkpoint, another process). */
+export const WRITER_BEGIN_ATTEMPTS = 20;
+/** Sleep between those attempts (ms, doubled each time up to 50 ms). */
+export const WRITER_BEGIN_RETRY_MS = 2;
+/** `mode: 'direct'` (comparison only): read-write connections, one per worker thread. */
+export const DIRECT_WRITER_CONNECTIONS = 4;
+/** `mode: 'direct'`: SQLite busy timeout of each connection, as a typical app sets it. */
+export const DIRECT_WRITER_BUSY_TIMEOUT_MS = 5_000;
+
 // ---- index / api -----------------------------------------------------------------------------
+
+/** HTTP API listen address (loopback: the API has no authentication). */
+export const API_DEFAULT_HOST = '127.0.0.1';
+export const API_DEFAULT_PORT = 3939;
+/** Data directory of `seedling start` when `--data` is absent (relative to the working directory). */
+export const NODE_DEFAULT_DATA_DIR = './.seedling';
+/** File name of the SQLite database inside the data directory. */
+export const NODE_DATABASE_FILE = 'seedling.db';
+/** Largest POST body (CBOR): a PublishBlobs batch of a few max-size blobs. */
+export const API_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+/** Blobs in one PublishBlobs request. */
+export const API_MAX_BLOBS_PER_PUBLISH = 1_000;
+/** How often the shared SSE poller reads the (in-memory) generation counter. */
+export const API_EVENTS_POLL_MS = 200;
+/** Events fetched per `index.listEvents` call by the SSE poller (it pages until it meets a seen event). */
+export const API_EVENTS_PAGE_SIZE = 100;
+/** Pages the SSE poller reads after one generation change before giving up on catching up. */
+export const API_EVENTS_MAX_PAGES = 10;
+/** SSE keep-alive comment interval (proxies close idle streams). */
+export const API_EVENTS_HEARTBEAT_MS = 15_000;
+/** SSE clients connected at once; more get 503. */
+export const API_EVENTS_MAX_CLIENTS = 256;
+/** Default and largest page of list keys (ListEvents, Query limit). */
+export const API_DEFAULT_PAGE_SIZE = 30;
+export const API_MAX_PAGE_SIZE = 500;
 
 // ---- sync / net ------------------------------------------------------------------------------
 
@@ -72,3 +132,25 @@ export const PEER_TABLE_MAX_PEERS = 2_000;
 export const PEER_MAX_ADDRS = 8;
 /** How often dirty peer rows go to the store's `background` class. */
 export const PEER_PERSIST_INTERVAL_MS = 2_000;
+
+// ---- sync engine (src/sync) --------------------------------------------------------------------
+
+/** Haves sets kept in memory (one per scope). */
+export const HAVES_CACHE_MAX_ENTRIES = 256;
+/** Items across all cached haves sets (each item ~100 bytes with its prefix sum). */
+export const HAVES_CACHE_MAX_ITEMS = 2_000_000;
+/** CIDs asked in one FetchRequest by the sync engine (the protocol allows up to MAX_CIDS_PER_MESSAGE). */
+export const SYNC_FETCH_BATCH = 256;
+/** Blobs verified and written per `sync`-class write job. */
+export const SYNC_WRITE_BATCH = 100;
+/** Reconcile rounds with one peer for one scope before giving up (a peer that never converges). */
+export const SYNC_MAX_ROUNDS = 64;
+
+// ---- cli: HTTP API client (src/cli, CLIDOC) --------------------------------------------------
+
+/** `--server` default of the CLI commands that talk to a node: the node's default HTTP address. */
+export const DEFAULT_HTTP_URL = `http://${API_DEFAULT_HOST}:${API_DEFAULT_PORT}`;
+/** One CLI request (connect, send, read the whole answer); an SSE stream has no overall limit. */
+export const CLI_HTTP_TIMEOUT_MS = 30_000;
+/** Events per ListEvents page read by `seedling feed`. */
+export const CLI_FEED_PAGE_SIZE = 20;

@@ -1,0 +1,247 @@
+import type { PeerId } from '@libp2p/interface';
+import { CODE_P2P, isMultiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { CID } from 'multiformats/cid';
+import type { Registry } from 'prom-client';
+import { SYNC_FETCH_BATCH, SYNC_MAX_ROUNDS } from '../constants.ts';
+import { ProtocolError } from '../errors.ts';
+import type { FetchedBlob } from '../net/protocol/messages.ts';
+import type { SyncHandlers, SyncProtocol } from '../net/protocol/sync-protocol.ts';
+import { FetchClaims } from './fetch-claims.ts';
+import type { HavesCache } from './haves-cache.ts';
+import { initiate, reconcileAsInitiator, respond } from './rbsr/reconcile.ts';
+import { parseScope } from './scope.ts';
+import { type SyncMetrics, syncMetrics } from './sync-metrics.ts';
+
+/**
+ * The sync engine: pulls a scope from a peer (reconcile → filter → claim → fetch → verify → persist)
+ * and serves peers' reconciles and fetches from the shared haves cache.
+ *
+ * Invariants:
+ * 1. The local set of a scope comes from the HavesCache only: one build serves every peer.
+ * 2. Wants are filtered against storage and claimed node-wide before fetching: a CID is fetched once.
+ * 3. Nothing a peer sends is trusted: blobs are verified in the reader pool (`verify`) and only
+ *    accepted ones are persisted; rejections are counted against the peer.
+ * 4. Fetched blobs are persisted even when the pull is aborted: a cancelled wave keeps its data.
+ */
+
+export type VerifiedBatch = {
+  /** Verified blobs in the form `persist` takes (opaque here). */
+  accepted: unknown[];
+  rejected: { cid: string; code: string; message: string }[];
+};
+
+export type SyncEngineDeps = {
+  registry: Registry;
+  haves: HavesCache;
+  protocol: Pick<SyncProtocol, 'reconcile' | 'fetch'>;
+  /** Which of these multihashes are stored. */
+  hasBlobs(multihashes: Uint8Array[]): Promise<boolean[]>;
+  /** Stored bytes per multihash, null when absent. */
+  getBlobs(multihashes: Uint8Array[]): Promise<(Uint8Array | null)[]>;
+  /** Verifies fetched blobs off the main thread. */
+  verify(blobs: { cid: string; data: Uint8Array }[]): Promise<VerifiedBatch>;
+  /** Persists verified blobs through the writer's `sync` class (back-pressure: may wait). */
+  persist(accepted: unknown[]): Promise<void>;
+  /** Told about each peer that sent a bad blob. */
+  onHostilePeer?(peer: string, reason: string): void;
+};
+
+export type SyncEngineInit = { fetchBatch?: number; maxRounds?: number };
+
+export type PullResult = {
+  rounds: number;
+  wanted: number;
+  alreadyStored: number;
+  claimedElsewhere: number;
+  fetched: number;
+  written: number;
+  rejected: number;
+  bytes: number;
+};
+
+export type PullPeer = PeerId | Multiaddr;
+
+export class SyncEngine {
+  readonly #deps: SyncEngineDeps;
+  readonly #fetchBatch: number;
+  readonly #maxRounds: number;
+  readonly #claims = new FetchClaims();
+  readonly #metrics: SyncMetrics;
+
+  constructor(deps: SyncEngineDeps, init: SyncEngineInit = {}) {
+    this.#deps = deps;
+    this.#fetchBatch = init.fetchBatch ?? SYNC_FETCH_BATCH;
+    this.#maxRounds = init.maxRounds ?? SYNC_MAX_ROUNDS;
+    this.#metrics = syncMetrics(deps.registry, () => this.#claims.size);
+  }
+
+  /** Handlers to plug into the net layer's SyncProtocol. */
+  handlers(): SyncHandlers {
+    return {
+      onReconcile: async (_peer, scope, rbsr) => {
+        const set = await this.#deps.haves.get(parseScopeText(scope));
+        this.#metrics.served.inc({ kind: 'reconcile' });
+        return respond(set, rbsr);
+      },
+      onFetch: async (_peer, cids) => {
+        const found = await this.#deps.getBlobs(cids.map((c) => c.multihash.bytes));
+        this.#metrics.served.inc({ kind: 'fetch' });
+        const out: FetchedBlob[] = [];
+        found.forEach((data, i) => {
+          if (data !== null) out.push({ cid: cids[i]!, data });
+        });
+        return out;
+      },
+      onAnnounce: () => {
+        this.#metrics.served.inc({ kind: 'announce' });
+      },
+    };
+  }
+
+  /** Pulls what `peer` has in `scope` and we lack. Throws on network/protocol failure (data already fetched is kept). */
+  async pull(peer: PullPeer, scope: string, options: { signal?: AbortSignal } = {}) {
+    const stop = this.#metrics.pullSeconds.startTimer();
+    const result: PullResult = {
+      rounds: 0,
+      wanted: 0,
+      alreadyStored: 0,
+      claimedElsewhere: 0,
+      fetched: 0,
+      written: 0,
+      rejected: 0,
+      bytes: 0,
+    };
+    try {
+      const need = await this.#reconcile(peer, parseScopeText(scope), result, options.signal);
+      await this.#fetchAndPersist(peer, need, result, options.signal);
+      this.#metrics.pulls.inc({ outcome: 'ok' });
+      return result;
+    } catch (err) {
+      this.#metrics.pulls.inc({ outcome: 'failed' });
+      throw err;
+    } finally {
+      stop();
+    }
+  }
+
+  /** Runs reconcile rounds until the initiator has nothing more to say; returns the CIDs we need. */
+  async #reconcile(peer: PullPeer, scope: string, result: PullResult, signal?: AbortSignal) {
+    const set = await this.#deps.haves.get(scope);
+    const need = new Map<string, CID>();
+    let message: Uint8Array | null = initiate(set);
+    while (message !== null) {
+      if (result.rounds >= this.#maxRounds) {
+        throw new ProtocolError(
+          'SYNC_TOO_MANY_ROUNDS',
+          `no convergence after ${result.rounds} rounds`,
+        );
+      }
+      const reply = await this.#deps.protocol.reconcile(peer, scope, message, { signal });
+      result.rounds++;
+      this.#metrics.rounds.inc();
+      const step = reconcileAsInitiator(set, reply);
+      for (const id of step.need) {
+        const cid = decodeCid(id);
+        need.set(cid.toString(), cid);
+      }
+      message = step.next;
+    }
+    result.wanted = need.size;
+    this.#metrics.blobs.inc({ stage: 'wanted' }, need.size);
+    return need;
+  }
+
+  async #fetchAndPersist(
+    peer: PullPeer,
+    need: Map<string, CID>,
+    result: PullResult,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const missing = await this.#filterStored([...need.values()], result);
+    const { mine, others } = this.#claims.claim(missing.map((c) => c.toString()));
+    result.claimedElsewhere = others.length;
+    this.#metrics.blobs.inc({ stage: 'claimed_elsewhere' }, others.length);
+    const persisting: Promise<void>[] = [];
+    try {
+      for (let at = 0; at < mine.length; at += this.#fetchBatch) {
+        const keys = mine.slice(at, at + this.#fetchBatch);
+        const blobs = await this.#fetchAll(
+          peer,
+          keys.map((k) => need.get(k)!),
+          result,
+          signal,
+        );
+        // Persisting runs while the next batch is fetched; it ignores `signal` on purpose.
+        persisting.push(
+          this.#persist(peer, blobs, result).finally(() => this.#claims.release(keys)),
+        );
+      }
+    } finally {
+      await Promise.all(persisting);
+      this.#claims.release(mine);
+    }
+    await Promise.all(others);
+  }
+
+  async #filterStored(cids: CID[], result: PullResult): Promise<CID[]> {
+    if (cids.length === 0) return [];
+    const stored = await this.#deps.hasBlobs(cids.map((c) => c.multihash.bytes));
+    const missing = cids.filter((_, i) => !stored[i]);
+    result.alreadyStored = cids.length - missing.length;
+    this.#metrics.blobs.inc({ stage: 'already_stored' }, result.alreadyStored);
+    return missing;
+  }
+
+  /** Fetches every CID it can; asks again for what a reply left out (frame bound), until no progress. */
+  async #fetchAll(peer: PullPeer, cids: CID[], result: PullResult, signal?: AbortSignal) {
+    const got: FetchedBlob[] = [];
+    let left = cids;
+    while (left.length > 0) {
+      const blobs = await this.#deps.protocol.fetch(peer, left, { signal });
+      if (blobs.length === 0) break;
+      const received = new Set(blobs.map((b) => b.cid.toString()));
+      left = left.filter((c) => !received.has(c.toString()));
+      for (const b of blobs) result.bytes += b.data.byteLength;
+      got.push(...blobs);
+    }
+    result.fetched += got.length;
+    this.#metrics.blobs.inc({ stage: 'fetched' }, got.length);
+    this.#metrics.fetchedBytes.inc(got.reduce((n, b) => n + b.data.byteLength, 0));
+    return got;
+  }
+
+  async #persist(peer: PullPeer, blobs: FetchedBlob[], result: PullResult): Promise<void> {
+    if (blobs.length === 0) return;
+    const verified = await this.#deps.verify(
+      blobs.map((b) => ({ cid: b.cid.toString(), data: b.data })),
+    );
+    for (const bad of verified.rejected) {
+      this.#metrics.rejected.inc({ code: bad.code });
+      this.#deps.onHostilePeer?.(peerKey(peer), `${bad.code}: ${bad.message}`);
+    }
+    result.rejected += verified.rejected.length;
+    this.#metrics.blobs.inc({ stage: 'rejected' }, verified.rejected.length);
+    if (verified.accepted.length === 0) return;
+    await this.#deps.persist(verified.accepted);
+    result.written += verified.accepted.length;
+    this.#metrics.blobs.inc({ stage: 'written' }, verified.accepted.length);
+  }
+}
+
+function parseScopeText(scope: string): string {
+  parseScope(scope);
+  return scope;
+}
+
+function decodeCid(bytes: Uint8Array): CID {
+  try {
+    return CID.decode(bytes);
+  } catch (cause) {
+    throw new ProtocolError('SYNC_BAD_CID', 'the peer listed an id that is not a CID', { cause });
+  }
+}
+
+function peerKey(peer: PullPeer): string {
+  if (!isMultiaddr(peer)) return peer.toString();
+  return peer.getComponents().findLast((c) => c.code === CODE_P2P)?.value ?? peer.toString();
+}
