@@ -154,3 +154,49 @@ export const DEFAULT_HTTP_URL = `http://${API_DEFAULT_HOST}:${API_DEFAULT_PORT}`
 export const CLI_HTTP_TIMEOUT_MS = 30_000;
 /** Events per ListEvents page read by `seedling feed`. */
 export const CLI_FEED_PAGE_SIZE = 20;
+
+// store: reader pool, checkpointer (READERS)
+
+/** Reader threads when `threads` is not given: bounded by CPU cores (reads are CPU work once pages are cached); 2 at least, 4 at most so the writer and the main thread keep a core. */
+export const READER_DEFAULT_THREADS_MIN = 2;
+export const READER_DEFAULT_THREADS_MAX = 4;
+/** Read tasks waiting for a reader thread; beyond it `run()` throws OverloadError at once. */
+export const READER_QUEUE_MAX = 1_024;
+/** A read handler running longer is stopped (its thread is terminated, ending its snapshot) and fails with ReadTimeoutError. */
+export const READER_MAX_READ_MS = 5_000;
+/** Retry hint of the OverloadError thrown when the read queue is full. */
+export const READER_OVERLOAD_RETRY_MS = 250;
+/** Page cache of each reader connection (KiB). */
+export const READER_CACHE_SIZE_KIB = 16 * 1024;
+/** Checkpointer: PASSIVE checkpoint interval. */
+export const CHECKPOINT_INTERVAL_MS = 1_000;
+/** Checkpointer: TRUNCATE once a PASSIVE found the WAL fully copied and the WAL file is larger than this. */
+export const CHECKPOINT_TRUNCATE_ABOVE_BYTES = 64 * 1024 * 1024;
+
+// obs (READERS)
+
+/** Operations kept in the tracker's ring buffer (the slowest are picked from these). */
+export const TRACKER_CAPACITY = 1_024;
+/** Operations returned by `OperationTracker.slowest()`. */
+export const TRACKER_SLOWEST_LIMIT = 20;
+/** Sampling resolution of the event-loop delay monitor. */
+export const EVENT_LOOP_LAG_RESOLUTION_MS = 10;
+
+// ---- discovery (src/sync/discovery) --------------------------------------------------------------
+
+/** Speculative peers asked when content is present and an authority is known (DESIGN §5). */
+export const DISCOVERY_WIDTH_WITH_AUTHORITY = 0;
+/** Speculative peers when the host (authority) is known but the content is not here yet. */
+export const DISCOVERY_WIDTH_HOST_KNOWN = 2;
+/** Speculative peers when nothing is known (the old floor of 30 wasted dials). */
+export const DISCOVERY_WIDTH_LOST = 8;
+/** Discovery tasks running at once; one slot is always kept free for hot (on-screen) tasks. */
+export const DISCOVERY_WORKERS = 4;
+/** A hot task without a heartbeat for this long ends (the app stopped showing it). */
+export const DISCOVERY_INTEREST_TTL_MS = 10_000;
+/** A finished task answers identical asks for this long instead of running again. */
+export const DISCOVERY_RESULT_TTL_MS = 30_000;
+/** Peers of one tier asked in parallel. */
+export const DISCOVERY_PEER_PARALLELISM = 4;
+/** Finished tasks kept for status queries. */
+export const DISCOVERY_MAX_FINISHED = 1_000;
