@@ -200,3 +200,5 @@ export const DISCOVERY_RESULT_TTL_MS = 30_000;
 export const DISCOVERY_PEER_PARALLELISM = 4;
 /** Finished tasks kept for status queries. */
 export const DISCOVERY_MAX_FINISHED = 1_000;
+/** Subscriptions (followed spaces) are refreshed as background discoveries this often. */
+export const SUBSCRIPTION_REFRESH_MS = 5 * 60_000;

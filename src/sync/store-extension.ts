@@ -1,0 +1,28 @@
+import type { Migration, ReadHandler, WriteHandler } from '../store/extension.ts';
+import {
+  listSubscriptions,
+  SUBSCRIPTIONS_SQL,
+  subscribeOnWriter,
+  unsubscribeOnWriter,
+} from './subscriptions.ts';
+
+/**
+ * The sync engine's store extension: its tables (migrations 40–49) and handlers.
+ *
+ *   sync.subscribe          payload {account, path, recursive}  → Subscription   (writer)
+ *   sync.unsubscribe        payload {account, path}             → boolean        (writer)
+ *   sync.listSubscriptions  args {}                             → Subscription[] (reader)
+ */
+
+export const migrations: Migration[] = [
+  { version: 40, name: 'sync: subscriptions', sql: SUBSCRIPTIONS_SQL },
+];
+
+export const writeHandlers: Record<string, WriteHandler> = {
+  'sync.subscribe': (db, payload) => subscribeOnWriter(db, payload),
+  'sync.unsubscribe': (db, payload) => unsubscribeOnWriter(db, payload),
+};
+
+export const readHandlers: Record<string, ReadHandler> = {
+  'sync.listSubscriptions': (db) => listSubscriptions(db),
+};
