@@ -1,6 +1,8 @@
 import { addInto, difference, fingerprintOf, itemHash, LIMBS } from './fingerprint.ts';
 import { type Bound, compareItems, compareItemToBound, type SyncItem } from './item.ts';
 
+export type SealedSetParts = { items: SyncItem[]; prefix: Uint32Array };
+
 /**
  * A sorted, immutable set of sync items with O(log n) range fingerprints: the "haves" of one scope
  * at one generation (DESIGN §5). Built once, then shared read-only by every peer of a discovery
@@ -15,13 +17,34 @@ export class SealedSet {
   readonly #items: SyncItem[];
   readonly #prefix: Uint32Array;
 
-  private constructor(items: SyncItem[]) {
+  private constructor(items: SyncItem[], prefix?: Uint32Array) {
     this.#items = items;
+    if (prefix !== undefined) {
+      this.#prefix = prefix;
+      return;
+    }
     this.#prefix = new Uint32Array((items.length + 1) * LIMBS);
     for (let i = 0; i < items.length; i++) {
       this.#prefix.copyWithin((i + 1) * LIMBS, i * LIMBS, (i + 1) * LIMBS);
       addInto(this.#prefix, (i + 1) * LIMBS, itemHash(items[i]!.id));
     }
+  }
+
+  /**
+   * Rebuilds a set from `parts()` of one sealed on another thread (the reader pool seals; the main
+   * thread only wraps, so building never costs the event loop a hash). Sizes are checked; order
+   * and sums are trusted, as they come from our own worker.
+   */
+  static fromParts(parts: SealedSetParts): SealedSet {
+    if (parts.prefix.length !== (parts.items.length + 1) * LIMBS) {
+      throw new RangeError('sealed set parts: prefix sums do not match the item count');
+    }
+    return new SealedSet(parts.items, parts.prefix);
+  }
+
+  /** Plain data to send across threads (structured clone). */
+  parts(): SealedSetParts {
+    return { items: this.#items, prefix: this.#prefix };
   }
 
   /** Sorts and deduplicates `items` (copied; the caller's array is not kept). */

@@ -57,3 +57,14 @@ describe('SealedSet', () => {
     );
   });
 });
+
+describe('SealedSet parts', () => {
+  it('survives a structured clone (another thread seals, the main thread wraps)', () => {
+    const set = SealedSet.from(Array.from({ length: 50 }, (_, i) => item(i)));
+    const copy = SealedSet.fromParts(structuredClone(set.parts()));
+    assert.equal(copy.size, 50);
+    assert.equal(hex(copy.fingerprint(3, 40)), hex(set.fingerprint(3, 40)));
+    const broken = { ...set.parts(), prefix: new Uint32Array(8) };
+    assert.throws(() => SealedSet.fromParts(broken), /do not match/);
+  });
+});
