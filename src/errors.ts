@@ -58,6 +58,29 @@ export class ClosedError extends SeedlingError {
   }
 }
 
+// ---- store: reader pool (src/store/reader-pool.ts) ---------------------------------------------
+
+/** A read ran past the pool's time bound and was stopped (its thread terminated, its snapshot ended). */
+export class ReadTimeoutError extends SeedlingError {
+  readonly op: string;
+  readonly handler: string;
+
+  constructor(op: string, handler: string, maxReadMs: number) {
+    super('READ_TIMEOUT', `read ${handler} (${op}) ran longer than ${maxReadMs} ms and was stopped`);
+    this.name = 'ReadTimeoutError';
+    this.op = op;
+    this.handler = handler;
+  }
+}
+
+/** The caller aborted a read (its AbortSignal fired) before it finished. */
+export class ReadAbortedError extends SeedlingError {
+  constructor(op: string, handler: string, options?: { cause?: unknown }) {
+    super('READ_ABORTED', `read ${handler} (${op}) was aborted by the caller`, options);
+    this.name = 'ReadAbortedError';
+  }
+}
+
 // ---- input validation (api, cli, wire) -------------------------------------------------------
 
 /** Input from a user or client is invalid; `field` names the offending field. */
@@ -116,5 +139,42 @@ export class PeerError extends SeedlingError {
     super('PEER_ERROR', `peer ${peer} answered ${remoteCode}: ${remoteMessage}`);
     this.name = 'PeerError';
     this.remoteCode = remoteCode;
+  }
+}
+
+// ---- http api (src/api) ----------------------------------------------------------------------
+
+/** The API has no endpoint by this name (HTTP 404 `Unknown query key: <Key>`). */
+export class UnknownKeyError extends SeedlingError {
+  readonly key: string;
+
+  constructor(key: string) {
+    super('UNKNOWN_KEY', `Unknown query key: ${key}`);
+    this.name = 'UnknownKeyError';
+    this.key = key;
+  }
+}
+
+// ---- cli: HTTP API client (src/cli) ----------------------------------------------------------
+
+/**
+ * A call to a node's HTTP API failed. Codes: `HTTP_STATUS` (the node answered non-2xx; `status`
+ * and its `{error}` message), `HTTP_UNREACHABLE` (no connection), `HTTP_TIMEOUT`,
+ * `HTTP_BAD_RESPONSE` (an answer that is not what the API promises).
+ */
+export class HttpApiError extends SeedlingError {
+  readonly status: number | undefined;
+  /** Seconds from `Retry-After` (503), when the node sent one. */
+  readonly retryAfterS: number | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    options?: { status?: number; retryAfterS?: number; cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.name = 'HttpApiError';
+    this.status = options?.status;
+    this.retryAfterS = options?.retryAfterS;
   }
 }

@@ -1,0 +1,156 @@
+/**
+ * Principals (multicodec-prefixed public keys), account IDs (their base58btc multibase form) and
+ * Ed25519 signature checks.
+ *
+ * Verification uses node:crypto (OpenSSL), several times faster than a JS implementation. Making a
+ * KeyObject costs about as much as a verify, and a node sees the same few signers again and again,
+ * so KeyObjects are kept in a small LRU keyed by the raw public key.
+ */
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { base58btc } from 'multiformats/bases/base58';
+import { Gauge, type Registry } from 'prom-client';
+import { ED25519_KEY_CACHE_SIZE } from '../constants.ts';
+import { BlobError, InvalidInputError } from '../errors.ts';
+import type { AccountId, Principal } from '../types.ts';
+
+/** Multicodec `ed25519-pub` as an unsigned varint. */
+export const ED25519_PREFIX = [0xed, 0x01];
+/** Multicodec `p256-pub` as an unsigned varint (WebCrypto signers; not verified yet). */
+export const P256_PREFIX = [0x80, 0x24];
+
+const ED25519_KEY_BYTES = 32;
+/** ASN.1 SubjectPublicKeyInfo header for an Ed25519 key (OID 1.3.101.112); the raw key follows. */
+const SPKI_ED25519_HEADER = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** Principal bytes for a raw 32-byte Ed25519 public key. */
+export function principalFromEd25519(publicKey: Uint8Array): Principal {
+  if (publicKey.length !== ED25519_KEY_BYTES) {
+    throw new BlobError(
+      'BAD_PRINCIPAL',
+      `Ed25519 public key must be 32 bytes, got ${publicKey.length}`,
+    );
+  }
+  const out = new Uint8Array(2 + ED25519_KEY_BYTES);
+  out.set(ED25519_PREFIX, 0);
+  out.set(publicKey, 2);
+  return out as Principal;
+}
+
+/** `z…` account ID (base58btc multibase) of a principal. */
+export function accountIdFromPrincipal(p: Uint8Array): AccountId {
+  return base58btc.encode(p) as AccountId;
+}
+
+/** Parses an account ID; only Ed25519 and P-256 principals of the right length are accepted. */
+export function principalFromAccountId(id: string): Principal {
+  if (typeof id !== 'string' || !id.startsWith('z') || id.length < 2 || id.length > 100) {
+    throw new InvalidInputError('not a base58btc account ID (expected "z6Mk…")', {
+      field: 'account',
+    });
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = base58btc.decode(id);
+  } catch (cause) {
+    throw new InvalidInputError('not valid base58btc', { field: 'account', cause });
+  }
+  if (!isEd25519(bytes) && !isP256(bytes)) {
+    throw new InvalidInputError('not an Ed25519 or P-256 principal', { field: 'account' });
+  }
+  return bytes as Principal;
+}
+
+/** The raw 32-byte Ed25519 key inside a principal. */
+export function ed25519PublicKey(p: Uint8Array): Uint8Array {
+  if (isEd25519(p)) return p.subarray(2);
+  if (hasPrefix(p, P256_PREFIX)) {
+    throw new BlobError('UNSUPPORTED_SIGNER', 'ECDSA P-256 signers are not supported yet');
+  }
+  throw new BlobError('BAD_PRINCIPAL', `not an Ed25519 principal (${p.length} bytes)`);
+}
+
+/** True when `signature` is a valid Ed25519 signature of `message` by the raw 32-byte `publicKey`. */
+export function verifyEd25519(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (publicKey.length !== ED25519_KEY_BYTES || signature.length !== 64) return false;
+  let key: KeyObject;
+  try {
+    key = keyObjectFor(publicKey);
+  } catch {
+    return false; // not a valid curve point: nothing it "signed" can verify
+  }
+  return verify(null, message, key, signature);
+}
+
+/** Hit/miss counters of the KeyObject cache, for a metrics collector to read. */
+export function ed25519KeyCacheStats(): { hits: number; misses: number; size: number } {
+  return { hits: cacheHits, misses: cacheMisses, size: keyCache.size };
+}
+
+/**
+ * Exposes this thread's KeyObject cache on `registry` (call once per registry; verification in
+ * pool threads has a cache per thread, which those threads' own registries would report).
+ */
+export function registerKeyCacheMetrics(registry: Registry): void {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge('seedling_ed25519_key_cache_entries', 'Ed25519 KeyObjects cached', () => keyCache.size);
+  gauge('seedling_ed25519_key_cache_hits', 'Ed25519 key cache hits since start', () => cacheHits);
+  gauge(
+    'seedling_ed25519_key_cache_misses',
+    'Ed25519 key cache misses since start',
+    () => cacheMisses,
+  );
+}
+
+const keyCache = new Map<string, KeyObject>();
+let cacheHits = 0;
+let cacheMisses = 0;
+
+function keyObjectFor(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString(
+    'latin1',
+  );
+  const cached = keyCache.get(id);
+  if (cached) {
+    cacheHits++;
+    keyCache.delete(id); // re-insert: Map order is the LRU order
+    keyCache.set(id, cached);
+    return cached;
+  }
+  cacheMisses++;
+  const key = createPublicKey({
+    key: Buffer.concat([SPKI_ED25519_HEADER, publicKey]),
+    format: 'der',
+    type: 'spki',
+  });
+  if (keyCache.size >= ED25519_KEY_CACHE_SIZE) {
+    const oldest = keyCache.keys().next().value;
+    if (oldest !== undefined) keyCache.delete(oldest);
+  }
+  keyCache.set(id, key);
+  return key;
+}
+
+function isEd25519(p: Uint8Array): boolean {
+  return p.length === 2 + ED25519_KEY_BYTES && hasPrefix(p, ED25519_PREFIX);
+}
+
+/** P-256 principals carry a 33-byte compressed point. */
+function isP256(p: Uint8Array): boolean {
+  return p.length === 2 + 33 && hasPrefix(p, P256_PREFIX);
+}
+
+function hasPrefix(p: Uint8Array, prefix: number[]): boolean {
+  return p.length >= prefix.length && prefix.every((b, i) => p[i] === b);
+}
