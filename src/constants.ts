@@ -25,11 +25,11 @@ export const WRITE_BACKGROUND_FLUSH_MS = 25;
 /** Background entries older than this are dropped (counted): the writer is this far behind. */
 export const WRITE_BACKGROUND_MAX_AGE_MS = 5_000;
 /** Background entries taken into one batch (they are small rows). */
-export const WRITE_BACKGROUND_BATCH_MAX = 512;
+export const WRITE_BACKGROUND_BATCH_MAX = 256;
 /** Group commit budget: jobs (interactive + sync) in one transaction. */
 export const WRITE_BATCH_MAX_JOBS = 64;
 /** Group commit budget: estimated payload bytes in one transaction (one job may exceed it alone). */
-export const WRITE_BATCH_MAX_BYTES = 4 * 1024 * 1024;
+export const WRITE_BATCH_MAX_BYTES = 1024 * 1024;
 /** Group commit budget: the writer starts no new job after this much work; the rest go back to the queue head. */
 export const WRITE_BATCH_MAX_MS = 15;
 /** Share of a batch's job slots reserved for `sync` while sync jobs wait (interactive cannot starve sync). */
@@ -71,6 +71,13 @@ export const API_EVENTS_MAX_CLIENTS = 256;
 /** Default and largest page of list keys (ListEvents, Query limit). */
 export const API_DEFAULT_PAGE_SIZE = 30;
 export const API_MAX_PAGE_SIZE = 500;
+
+// index (INDEX)
+
+/** Most documents one `index.query` returns (a listing page; the API's limit is capped to it). */
+export const INDEX_QUERY_MAX_LIMIT = 5_000;
+/** Most changes walked by `index.listChanges` / `index.documentChanges` for an explicit version. */
+export const INDEX_MAX_WALK_CHANGES = 1_000_000;
 
 // ---- sync / net ------------------------------------------------------------------------------
 
@@ -202,3 +209,10 @@ export const DISCOVERY_PEER_PARALLELISM = 4;
 export const DISCOVERY_MAX_FINISHED = 1_000;
 /** Subscriptions (followed spaces) are refreshed as background discoveries this often. */
 export const SUBSCRIPTION_REFRESH_MS = 5 * 60_000;
+
+// ---- document replay and cache (src/index/replay, src/index/document-cache.ts) -------------------
+
+/** Replayed documents kept by the main-thread DocumentCache, keyed by (document, version). */
+export const DOCUMENT_CACHE_MAX_ENTRIES = 512;
+/** Total blocks held by the DocumentCache (a document costs 1 + its block count); bounds memory. */
+export const DOCUMENT_CACHE_MAX_BLOCKS = 250_000;

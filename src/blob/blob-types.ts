@@ -45,7 +45,7 @@ export type Change = BlobBase & {
 export type ChangeOp =
   | { type: 'SetAttributes'; block: string; attrs: { key: string[]; value: unknown }[] }
   | { type: 'ReplaceBlock'; block: BlockData }
-  | { type: 'MoveBlocks'; parent: string; blocks: string[]; ref: number[] }
+  | { type: 'MoveBlocks'; parent: string; blocks: string[]; ref: (number | bigint)[] }
   | { type: 'DeleteBlocks'; blocks: string[] }
   | { type: 'SetKey'; key: string; value: unknown }
   /** An op type we do not know: kept (so re-encoding is lossless) and ignored by replay. */

@@ -45,7 +45,7 @@ export function decodeOp(value: unknown, path: string): ChangeOp {
         type: 'MoveBlocks',
         parent: r.opt('parent', check.string, ''),
         blocks: r.opt('blocks', stringList, []),
-        ref: r.opt('ref', (v, p) => check.listOf(v, p, check.uint), []),
+        ref: r.opt('ref', (v, p) => check.listOf(v, p, check.uint64), []),
       };
     case 'DeleteBlocks':
       return { type: 'DeleteBlocks', blocks: r.opt('blocks', stringList, []) };

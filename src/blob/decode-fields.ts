@@ -67,6 +67,14 @@ export const check = {
     }
     return value;
   },
+  /**
+   * A non-negative integer of up to 64 bits: a number when safe, else a bigint. RGA positions carry
+   * a 56-bit actor (Seed's op IDs), past 2^53 for most accounts.
+   */
+  uint64(value: unknown, path: string): number | bigint {
+    if (typeof value === 'bigint' && value >= 0n && value < 1n << 64n) return value;
+    return check.uint(value, path);
+  },
   bytes(value: unknown, path: string): Uint8Array {
     if (!(value instanceof Uint8Array))
       throw malformed(path, `expected bytes, got ${wireTypeOf(value)}`);

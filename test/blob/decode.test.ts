@@ -261,3 +261,27 @@ describe('decodeStructuralBlob: bad fields are BlobErrors naming the field', () 
     });
   });
 });
+
+describe('decodeStructuralBlob: RGA positions', () => {
+  it('keeps 64-bit op-ID actors in MoveBlocks refs as bigints (Seed writes 56-bit actors)', () => {
+    const actor = (1n << 55n) + 12345n;
+    const change = decodeMap(
+      baseMap('Change', {
+        body: {
+          ops: [{ type: 'MoveBlocks', parent: '', blocks: ['b1'], ref: [BASE_TS, 3, actor] }],
+          opCount: 1,
+        },
+      }),
+    ) as Change;
+    const op = change.ops[0]!;
+    assert.equal(op.type, 'MoveBlocks');
+    assert.deepEqual(op.type === 'MoveBlocks' && op.ref, [BASE_TS, 3, actor]);
+  });
+
+  it('still rejects a negative position, naming it', () => {
+    const map = baseMap('Change', {
+      body: { ops: [{ type: 'MoveBlocks', parent: '', blocks: ['b1'], ref: [-1] }], opCount: 1 },
+    });
+    assertField(() => decodeMap(map), 'body.ops[0].ref[0]');
+  });
+});
