@@ -1,4 +1,5 @@
 import type { Migration, ReadHandler, WriteHandler } from '../store/extension.ts';
+import { buildHavesOnReader, touchedSinceOnReader } from './haves-query.ts';
 import {
   listSubscriptions,
   SUBSCRIPTIONS_SQL,
@@ -12,6 +13,8 @@ import {
  *   sync.subscribe          payload {account, path, recursive}  → Subscription   (writer)
  *   sync.unsubscribe        payload {account, path}             → boolean        (writer)
  *   sync.listSubscriptions  args {}                             → Subscription[] (reader)
+ *   sync.buildHaves         args {scope}                        → HavesParts     (reader: query + seal)
+ *   sync.touchedSince       args {scope, watermark}             → boolean        (reader)
  */
 
 export const migrations: Migration[] = [
@@ -25,4 +28,6 @@ export const writeHandlers: Record<string, WriteHandler> = {
 
 export const readHandlers: Record<string, ReadHandler> = {
   'sync.listSubscriptions': (db) => listSubscriptions(db),
+  'sync.buildHaves': (db, args) => buildHavesOnReader(db, args),
+  'sync.touchedSince': (db, args) => touchedSinceOnReader(db, args),
 };

@@ -241,7 +241,8 @@ function decodeCid(bytes: Uint8Array): CID {
   }
 }
 
-function peerKey(peer: PullPeer): string {
+/** A stable string for a peer to pull from: its peer ID (from a multiaddr's /p2p part when given one). */
+export function peerKey(peer: PullPeer): string {
   if (!isMultiaddr(peer)) return peer.toString();
   return peer.getComponents().findLast((c) => c.code === CODE_P2P)?.value ?? peer.toString();
 }

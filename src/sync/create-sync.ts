@@ -1,0 +1,175 @@
+import type { PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { multiaddr } from '@multiformats/multiaddr';
+import { CID } from 'multiformats/cid';
+import type { Registry } from 'prom-client';
+import { SYNC_WRITE_BATCH } from '../constants.ts';
+import type { PreparedBlob } from '../index/index-input.ts';
+import type { DocumentRow } from '../index/read-types.ts';
+import type { SeedlingNode } from '../net/node.ts';
+import type { Store } from '../store/store.ts';
+import { type DiscoveryInit, DiscoveryScheduler } from './discovery/discovery-scheduler.ts';
+import { HavesCache, type HavesCacheInit } from './haves-cache.ts';
+import type { HavesParts } from './haves-query.ts';
+import { SealedSet } from './rbsr/sealed-set.ts';
+import { SubscriptionRefresher } from './subscriptions.ts';
+import {
+  type PullPeer,
+  peerKey,
+  SyncEngine,
+  type SyncEngineInit,
+  type VerifiedBatch,
+} from './sync-engine.ts';
+
+/**
+ * Builds the sync side of a node from a store and a libp2p node: the haves cache over the reader
+ * pool, the engine (plugged into the net protocol), discovery, and subscription refreshes.
+ * Only this file knows the handler names the pieces use.
+ */
+
+export type SyncDeps = {
+  store: Store;
+  net: SeedlingNode;
+  registry: Registry;
+  log?: (msg: string, err?: unknown) => void;
+};
+
+export type SyncInit = {
+  /** Multiaddrs (with /p2p/<id>) of gateways asked first for every space. */
+  gateways?: string[];
+  /** Site servers per space: account ID → multiaddr (with /p2p/<id>). */
+  sites?: Record<string, string>;
+  haves?: HavesCacheInit;
+  engine?: SyncEngineInit;
+  discovery?: DiscoveryInit;
+  subscriptionRefreshMs?: number;
+};
+
+export type Sync = {
+  engine: SyncEngine;
+  haves: HavesCache;
+  discovery: DiscoveryScheduler<PullPeer>;
+  subscriptions: SubscriptionRefresher;
+  close(): Promise<void>;
+};
+
+export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
+  const { store, net } = deps;
+  const read = <T>(handler: string, args: unknown) =>
+    store.read<T>({ op: `sync.${handler}`, handler, args });
+  const haves = new HavesCache(
+    {
+      registry: deps.registry,
+      generation: () => store.generation.get(),
+      build: async (scope) => {
+        const parts = await read<HavesParts>('sync.buildHaves', { scope });
+        return { set: SealedSet.fromParts(parts), watermark: parts.watermark };
+      },
+      touchedSince: (scope, watermark) => read<boolean>('sync.touchedSince', { scope, watermark }),
+    },
+    init.haves,
+  );
+  const engine = new SyncEngine(
+    {
+      registry: deps.registry,
+      haves,
+      protocol: net.protocol,
+      hasBlobs: (multihashes) => read<boolean[]>('store.hasBlobs', { multihashes }),
+      getBlobs: async (multihashes) =>
+        (await read<({ data: Uint8Array } | null)[]>('store.getBlobs', { multihashes })).map(
+          (row) => row?.data ?? null,
+        ),
+      verify: async (blobs) =>
+        toVerifiedBatch(await read<PreparedBlob[]>('index.prepareBlobs', blobs)),
+      persist: async (accepted) => {
+        for (let at = 0; at < accepted.length; at += SYNC_WRITE_BATCH) {
+          await store.write({
+            op: 'sync.persist',
+            class: 'sync',
+            handler: 'index.putBlobs',
+            payload: accepted.slice(at, at + SYNC_WRITE_BATCH),
+          });
+        }
+      },
+      // A bad blob counts against the peer and backs it off (its next dial waits).
+      onHostilePeer: (peer) => {
+        net.peers.recordHostile(peer);
+        net.peers.recordFailure(peer);
+      },
+    },
+    init.engine,
+  );
+  net.protocol.setHandlers(engine.handlers());
+  const discovery = new DiscoveryScheduler<PullPeer>(
+    {
+      registry: deps.registry,
+      pull: (peer, scope, signal) => engine.pull(peer, scope, { signal }),
+      peers: discoveryPeers(net, init),
+      local: {
+        version: async (account, path) =>
+          (await read<DocumentRow | null>('index.resourceMetadata', { account, path }))?.version ??
+          null,
+        hasVersion: async (version) => {
+          const heads = version.split('.').map((c) => CID.parse(c).multihash.bytes);
+          return (await read<boolean[]>('store.hasBlobs', { multihashes: heads })).every(Boolean);
+        },
+      },
+      log: deps.log,
+    },
+    init.discovery,
+  );
+  const subscriptions = new SubscriptionRefresher(
+    {
+      list: () => read('sync.listSubscriptions', {}),
+      discover: (req) => discovery.discover(req),
+      log: deps.log,
+    },
+    { intervalMs: init.subscriptionRefreshMs },
+  );
+  subscriptions.start();
+  return {
+    engine,
+    haves,
+    discovery,
+    subscriptions,
+    close: async () => {
+      subscriptions.stop();
+      await discovery.close();
+    },
+  };
+}
+
+function toVerifiedBatch(prepared: PreparedBlob[]): VerifiedBatch {
+  const out: VerifiedBatch = { accepted: [], rejected: [] };
+  for (const p of prepared) {
+    if (p.kind === 'blob') out.accepted.push(p);
+    else out.rejected.push({ cid: p.cid ?? '?', code: p.code, message: p.error });
+  }
+  return out;
+}
+
+/** Peers for discovery tiers: configured authorities, live connections, and the peer table. */
+function discoveryPeers(net: SeedlingNode, init: SyncInit) {
+  const gateways = (init.gateways ?? []).map((a) => multiaddr(a));
+  const sites = new Map(Object.entries(init.sites ?? {}).map(([k, a]) => [k, multiaddr(a)]));
+  const keyOf = peerKey;
+  return {
+    authorities: (account: string) => {
+      const site = sites.get(account);
+      return site ? [site, ...gateways] : gateways;
+    },
+    connected: (): PullPeer[] =>
+      net.libp2p
+        .getConnections()
+        .map((c) => c.remotePeer)
+        .filter((p, i, all) => all.findIndex((q) => q.equals(p)) === i),
+    cold: (limit: number, exclude: Set<string>): PullPeer[] =>
+      net.peers.dialCandidates(limit, { exclude }).map((r): PeerId => peerIdFromString(r.peerId)),
+    keyOf,
+    recordOutcome: (peer: PullPeer, ok: boolean) => {
+      const id = keyOf(peer);
+      if (ok) net.peers.recordSuccess(id);
+      else net.peers.recordFailure(id);
+    },
+  };
+}
