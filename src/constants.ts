@@ -148,6 +148,10 @@ export const HAVES_CACHE_MAX_ENTRIES = 256;
 export const HAVES_CACHE_MAX_ITEMS = 2_000_000;
 /** CIDs asked in one FetchRequest by the sync engine (the protocol allows up to MAX_CIDS_PER_MESSAGE). */
 export const SYNC_FETCH_BATCH = 256;
+/** FetchRequests to one peer in flight at once during a pull (hides the round trip); a peer serves MAX_INBOUND_PER_PEER at once. */
+export const SYNC_FETCH_PARALLEL = 2;
+/** Times a pull waits out a Busy answer (its retry hint) before giving up on the peer. */
+export const SYNC_BUSY_RETRIES = 3;
 /** Blobs verified and written per `sync`-class write job. */
 export const SYNC_WRITE_BATCH = 100;
 /** Reconcile rounds with one peer for one scope before giving up (a peer that never converges). */

@@ -1,9 +1,15 @@
+import { setTimeout } from 'node:timers/promises';
 import type { PeerId } from '@libp2p/interface';
 import { CODE_P2P, isMultiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
-import { SYNC_FETCH_BATCH, SYNC_MAX_ROUNDS } from '../constants.ts';
-import { ProtocolError } from '../errors.ts';
+import {
+  SYNC_BUSY_RETRIES,
+  SYNC_FETCH_BATCH,
+  SYNC_FETCH_PARALLEL,
+  SYNC_MAX_ROUNDS,
+} from '../constants.ts';
+import { PeerBusyError, ProtocolError } from '../errors.ts';
 import type { FetchedBlob } from '../net/protocol/messages.ts';
 import type { SyncHandlers, SyncProtocol } from '../net/protocol/sync-protocol.ts';
 import { FetchClaims } from './fetch-claims.ts';
@@ -46,7 +52,7 @@ export type SyncEngineDeps = {
   onHostilePeer?(peer: string, reason: string): void;
 };
 
-export type SyncEngineInit = { fetchBatch?: number; maxRounds?: number };
+export type SyncEngineInit = { fetchBatch?: number; fetchParallel?: number; maxRounds?: number };
 
 export type PullResult = {
   rounds: number;
@@ -65,6 +71,7 @@ export class SyncEngine {
   readonly #deps: SyncEngineDeps;
   readonly #fetchBatch: number;
   readonly #maxRounds: number;
+  readonly #fetchParallel: number;
   readonly #claims = new FetchClaims();
   readonly #metrics: SyncMetrics;
 
@@ -72,6 +79,7 @@ export class SyncEngine {
     this.#deps = deps;
     this.#fetchBatch = init.fetchBatch ?? SYNC_FETCH_BATCH;
     this.#maxRounds = init.maxRounds ?? SYNC_MAX_ROUNDS;
+    this.#fetchParallel = init.fetchParallel ?? SYNC_FETCH_PARALLEL;
     this.#metrics = syncMetrics(deps.registry, () => this.#claims.size);
   }
 
@@ -162,21 +170,29 @@ export class SyncEngine {
     result.claimedElsewhere = others.length;
     this.#metrics.blobs.inc({ stage: 'claimed_elsewhere' }, others.length);
     const persisting: Promise<void>[] = [];
-    try {
-      for (let at = 0; at < mine.length; at += this.#fetchBatch) {
-        const keys = mine.slice(at, at + this.#fetchBatch);
-        const blobs = await this.#fetchAll(
-          peer,
-          keys.map((k) => need.get(k)!),
-          result,
-          signal,
-        );
-        // Persisting runs while the next batch is fetched; it ignores `signal` on purpose.
+    const batches: string[][] = [];
+    for (let at = 0; at < mine.length; at += this.#fetchBatch) {
+      batches.push(mine.slice(at, at + this.#fetchBatch));
+    }
+    // A few fetches in flight hide the round trip; each batch is persisted while later ones are
+    // fetched, and persisting ignores `signal` on purpose (a cancelled pull keeps its data).
+    const lane = async () => {
+      for (let keys = batches.shift(); keys !== undefined; keys = batches.shift()) {
+        const cids = keys.map((k) => need.get(k)!);
+        const blobs = await this.#fetchAll(peer, cids, result, signal);
+        const batch = keys;
         persisting.push(
-          this.#persist(peer, blobs, result).finally(() => this.#claims.release(keys)),
+          this.#persist(peer, blobs, result).finally(() => this.#claims.release(batch)),
         );
       }
+    };
+    try {
+      const lanes = Array.from({ length: Math.min(this.#fetchParallel, batches.length) }, lane);
+      const settled = await Promise.allSettled(lanes);
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
     } finally {
+      batches.length = 0;
       await Promise.all(persisting);
       this.#claims.release(mine);
     }
@@ -197,7 +213,7 @@ export class SyncEngine {
     const got: FetchedBlob[] = [];
     let left = cids;
     while (left.length > 0) {
-      const blobs = await this.#deps.protocol.fetch(peer, left, { signal });
+      const blobs = await this.#fetchOnce(peer, left, signal);
       if (blobs.length === 0) break;
       const received = new Set(blobs.map((b) => b.cid.toString()));
       left = left.filter((c) => !received.has(c.toString()));
@@ -208,6 +224,18 @@ export class SyncEngine {
     this.#metrics.blobs.inc({ stage: 'fetched' }, got.length);
     this.#metrics.fetchedBytes.inc(got.reduce((n, b) => n + b.data.byteLength, 0));
     return got;
+  }
+
+  /** One FetchRequest; a Busy answer is waited out (its hint) a few times before it counts as failure. */
+  async #fetchOnce(peer: PullPeer, cids: CID[], signal?: AbortSignal): Promise<FetchedBlob[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#deps.protocol.fetch(peer, cids, { signal });
+      } catch (err) {
+        if (!(err instanceof PeerBusyError) || attempt >= SYNC_BUSY_RETRIES) throw err;
+        await setTimeout(err.retryAfterMs, undefined, { signal });
+      }
+    }
   }
 
   async #persist(peer: PullPeer, blobs: FetchedBlob[], result: PullResult): Promise<void> {

@@ -3,7 +3,7 @@
  * writes them, and the conversion of decoded CBOR values into plain data that crosses threads
  * and serializes (CIDs become strings).
  */
-import { CID } from 'multiformats/cid';
+import { asLink } from '../../blob/decode-fields.ts';
 
 export type AttrMap = Record<string, unknown>;
 
@@ -79,7 +79,7 @@ export function toPlain(value: unknown, depth = 0): unknown {
     return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
   }
   if (depth >= MAX_VALUE_DEPTH) return undefined;
-  const cid = CID.asCID(value);
+  const cid = asLink(value);
   if (cid) return cid.toString();
   if (value instanceof Uint8Array) return new Uint8Array(value);
   if (Array.isArray(value)) return value.map((item) => toPlain(item, depth + 1) ?? null);

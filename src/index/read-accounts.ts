@@ -1,0 +1,126 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { parseCid } from '../blob/cid.ts';
+import { getBlobByMultihash } from '../store/blobs-table.ts';
+import { isAuthorized } from './authorization.ts';
+import { accountArg, argsObject, pathArg, stringArg } from './read-args.ts';
+import { loadDocument } from './read-documents.ts';
+import type {
+  AccountRow,
+  CapabilityRow,
+  ContactRow,
+  DocumentMetadata,
+  GetCidResult,
+  ProfileRow,
+} from './read-types.ts';
+import { parseJson, pathCovers, stmt } from './statements.ts';
+
+/** Reader: accounts, profiles, contacts, capabilities and raw blobs. */
+
+export function loadProfile(db: DatabaseSync, account: string): ProfileRow | null {
+  const row = stmt(
+    db,
+    'SELECT account, cid, signer, name, avatar, description, alias, ts FROM profiles WHERE account = ?',
+  ).get(account) as ProfileRow | undefined;
+  return row ? { ...row } : null;
+}
+
+/** AccountRow of `account`, or null when neither a live home document nor a profile is known. */
+export function loadAccount(db: DatabaseSync, account: string): AccountRow | null {
+  const doc = loadDocument(db, account, '');
+  const home = doc && !doc.tombstone ? doc : null;
+  const profile = loadProfile(db, account);
+  if (!home && !profile) return null;
+  let metadata: DocumentMetadata | null = home ? { ...home.metadata } : null;
+  if (profile) {
+    // A Profile is the newer way to name an account: its fields win over the home document's.
+    metadata ??= {};
+    if (profile.name !== null) metadata.name = profile.name;
+    if (profile.avatar !== null) metadata.icon = profile.avatar;
+    if (profile.description !== null) metadata.summary = profile.description;
+  }
+  return { id: account, home, profile, metadata };
+}
+
+/** `index.account` {id} → AccountRow | null. */
+export function account(db: DatabaseSync, args: unknown): AccountRow | null {
+  return loadAccount(db, accountArg(argsObject(args).id, 'id'));
+}
+
+/** `index.listAccounts` {} → {accounts}: accounts with a live home document or a profile, by id. */
+export function listAccounts(db: DatabaseSync): { accounts: AccountRow[] } {
+  const ids = stmt(
+    db,
+    `SELECT account FROM documents WHERE path = '' AND tombstone = 0
+     UNION SELECT account FROM profiles ORDER BY 1`,
+  ).all() as { account: string }[];
+  const accounts: AccountRow[] = [];
+  for (const { account: id } of ids) {
+    const row = loadAccount(db, id);
+    if (row) accounts.push(row);
+  }
+  return { accounts };
+}
+
+type CapDbRow = {
+  cid: string;
+  issuer: string;
+  delegate: string;
+  account: string;
+  path: string;
+  role: string;
+  label: string | null;
+  audience: string | null;
+  ts: number;
+};
+
+/**
+ * `index.listCapabilities` {account, path} → {capabilities}: grants in `account` whose path covers
+ * `path` or lies below it, oldest first, each flagged `valid` (issuer is the owner or holds a
+ * valid grant itself).
+ */
+export function listCapabilities(
+  db: DatabaseSync,
+  args: unknown,
+): { capabilities: CapabilityRow[] } {
+  const a = argsObject(args);
+  const space = accountArg(a.account);
+  const path = pathArg(a.path);
+  const rows = stmt(
+    db,
+    `SELECT cid, issuer, delegate, account, path, role, label, audience, ts FROM capabilities
+     WHERE account = ? ORDER BY ts, cid`,
+  ).all(space) as CapDbRow[];
+  const capabilities = rows
+    .filter((r) => pathCovers(r.path, path) || pathCovers(path, r.path))
+    .map((r) => ({ ...r, valid: isAuthorized(db, space, r.path, r.issuer) }));
+  return { capabilities };
+}
+
+/** `index.listContacts` {account} | {subject} → {contacts}: contacts an account made, or those about a subject. */
+export function listContacts(db: DatabaseSync, args: unknown): { contacts: ContactRow[] } {
+  const a = argsObject(args);
+  const bySubject = a.account === undefined;
+  const who = bySubject ? accountArg(a.subject, 'subject') : accountArg(a.account);
+  const rows = stmt(
+    db,
+    bySubject
+      ? `SELECT id, tsid, account, cid, subject, name, subscribe, ts FROM contacts
+         WHERE subject = ? ORDER BY account, id`
+      : `SELECT id, tsid, account, cid, subject, name, subscribe, ts FROM contacts
+         WHERE account = ? ORDER BY subject, id`,
+  ).all(who) as (Omit<ContactRow, 'subscribe'> & { subscribe: string | null })[];
+  return {
+    contacts: rows.map((r) => ({
+      ...r,
+      subscribe: r.subscribe ? parseJson(r.subscribe, null) : null,
+    })),
+  };
+}
+
+/** `index.getCid` {cid} → {cid, codec, data} | null: stored bytes, matched by multihash. */
+export function getCid(db: DatabaseSync, args: unknown): GetCidResult {
+  const text = stringArg(argsObject(args).cid, 'cid', 200);
+  const cid = parseCid(text, 'cid');
+  const row = getBlobByMultihash(db, cid.multihash.bytes);
+  return row ? { cid: text, codec: row.codec, data: row.data } : null;
+}

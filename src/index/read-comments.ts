@@ -1,0 +1,124 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { InvalidInputError } from '../errors.ts';
+import { loadAccount } from './read-accounts.ts';
+import { accountArg, argsObject, pathArg, stringArg } from './read-args.ts';
+import type { AccountRow, CommentList, CommentRow, Json } from './read-types.ts';
+import { parseJson, stmt } from './statements.ts';
+
+/** Reader: comments (`index.listComments`, `index.getComment`). */
+
+type Row = {
+  id: string;
+  tsid: string;
+  author: string;
+  version_cid: string;
+  first_cid: string;
+  target_account: string;
+  target_path: string;
+  target_version: string;
+  reply_parent: string | null;
+  thread_root: string | null;
+  capability: string | null;
+  body: string;
+  deleted: number;
+  create_time: number;
+  version_ts: number;
+};
+
+function commentIdOf(db: DatabaseSync, cid: string | null): string | null {
+  if (cid === null) return null;
+  const row = stmt(db, 'SELECT comment_id FROM comment_versions WHERE cid = ?').get(cid) as
+    | { comment_id: string }
+    | undefined;
+  return row?.comment_id ?? null;
+}
+
+function toCommentRow(db: DatabaseSync, r: Row): CommentRow {
+  return {
+    id: r.id,
+    tsid: r.tsid,
+    author: r.author,
+    version: r.version_cid,
+    firstVersion: r.first_cid,
+    targetAccount: r.target_account,
+    targetPath: r.target_path,
+    targetVersion: r.target_version,
+    replyParentId: commentIdOf(db, r.reply_parent),
+    replyParentCid: r.reply_parent,
+    threadRootId: commentIdOf(db, r.thread_root),
+    threadRootCid: r.thread_root,
+    capability: r.capability,
+    content: parseJson<Json[]>(r.body, []),
+    deleted: r.deleted === 1,
+    createTime: r.create_time,
+    updateTime: r.version_ts,
+  };
+}
+
+/** `index.listComments` {account, path, includeDeleted?} → {comments, authors}. */
+export function listComments(db: DatabaseSync, args: unknown): CommentList {
+  const a = argsObject(args);
+  const account = accountArg(a.account);
+  const path = pathArg(a.path);
+  const sql =
+    a.includeDeleted === true
+      ? `SELECT * FROM comments WHERE target_account = ? AND target_path = ?
+         ORDER BY create_time, id`
+      : `SELECT * FROM comments WHERE target_account = ? AND target_path = ? AND deleted = 0
+         ORDER BY create_time, id`;
+  return withAuthors(db, stmt(db, sql).all(account, path) as Row[]);
+}
+
+/** `index.listCommentsByAuthor` {author} → {comments, authors}: the author's live comments, newest first. */
+export function listCommentsByAuthor(db: DatabaseSync, args: unknown): CommentList {
+  const author = accountArg(argsObject(args).author, 'author');
+  const rows = stmt(
+    db,
+    'SELECT * FROM comments WHERE author = ? AND deleted = 0 ORDER BY create_time DESC, id DESC',
+  ).all(author) as Row[];
+  return withAuthors(db, rows);
+}
+
+/** `index.commentReplyCount` {id: 'authority/tsid'} → {count}: live direct replies to any version of the comment. */
+export function commentReplyCount(db: DatabaseSync, args: unknown): { count: number } {
+  const id = stringArg(argsObject(args).id, 'id', 200);
+  const row = stmt(
+    db,
+    `SELECT count(*) AS n FROM comments
+     WHERE deleted = 0 AND reply_parent IN (SELECT cid FROM comment_versions WHERE comment_id = ?)`,
+  ).get(id) as { n: number };
+  return { count: row.n };
+}
+
+function withAuthors(db: DatabaseSync, rows: Row[]): CommentList {
+  const comments = rows.map((r) => toCommentRow(db, r));
+  const authors: Record<string, AccountRow> = {};
+  for (const c of comments) {
+    if (authors[c.author]) continue;
+    authors[c.author] = loadAccount(db, c.author) ?? {
+      id: c.author,
+      home: null,
+      profile: null,
+      metadata: null,
+    };
+  }
+  return { comments, authors };
+}
+
+/**
+ * `index.getComment` {authority, tsid} | {id: 'authority/tsid'} | {cid} → CommentRow | null
+ * (a deleted comment is returned with `deleted: true`).
+ */
+export function getComment(db: DatabaseSync, args: unknown): CommentRow | null {
+  const a = argsObject(args);
+  let id: string | null;
+  if (a.cid !== undefined) id = commentIdOf(db, stringArg(a.cid, 'cid', 200));
+  else if (a.id !== undefined) id = stringArg(a.id, 'id', 200);
+  else id = `${accountArg(a.authority, 'authority')}/${stringArg(a.tsid, 'tsid', 32)}`;
+  if (id === null) return null;
+  if (!id.includes('/')) {
+    throw new InvalidInputError('must be <authority>/<tsid>', { field: 'id' });
+  }
+  const row = stmt(db, 'SELECT * FROM comments WHERE id = ?').get(id) as Row | undefined;
+  return row ? toCommentRow(db, row) : null;
+}

@@ -1,0 +1,63 @@
+import type { ReadHandler, WriteHandler } from '../store/extension.ts';
+import { prepareBlobs } from './prepare-blobs.ts';
+import { putBlobsOnWriter } from './put-blobs.ts';
+import { account, getCid, listAccounts, listCapabilities, listContacts } from './read-accounts.ts';
+import { documentChanges, listChanges } from './read-changes.ts';
+import {
+  commentReplyCount,
+  getComment,
+  listComments,
+  listCommentsByAuthor,
+} from './read-comments.ts';
+import { query, resourceMetadata } from './read-documents.ts';
+import { listEvents } from './read-events.ts';
+import { indexStats } from './read-stats.ts';
+
+/**
+ * The index as a store extension (src/store/extension.ts): its migrations (10–29), the writer's
+ * `index.putBlobs`, and reader handlers. Argument and result types: `read-types.ts`
+ * (reads) and `index-input.ts` (prepare/put).
+ *
+ *   index.prepareBlobs     [{cid?, data}]                 → PreparedBlob[]   (pool: verify + decode)
+ *   index.putBlobs         PreparedBlob[]                 → PutResult[]      (writer)
+ *   index.resourceMetadata {account, path}                → DocumentRow | null
+ *   index.query            {account, path, mode, sort?, limit?} → {documents: DocumentRow[]}
+ *   index.listEvents       {pageSize?, pageToken?, filter…} → {events, nextPageToken}
+ *   index.listChanges      {account, path, version?}      → ChangeList | null
+ *   index.documentChanges  {account, path, version?}      → DocumentChanges | null
+ *   index.listComments     {account, path, includeDeleted?} → {comments, authors}
+ *   index.getComment       {authority, tsid} | {id} | {cid} → CommentRow | null
+ *   index.listCommentsByAuthor {author}                   → {comments, authors}
+ *   index.commentReplyCount {id}                          → {count}
+ *   index.listCapabilities {account, path}                → {capabilities}
+ *   index.listContacts     {account} | {subject}          → {contacts}
+ *   index.account          {id}                           → AccountRow | null
+ *   index.listAccounts     {}                             → {accounts}
+ *   index.getCid           {cid}                          → {cid, codec, data} | null
+ *   index.stats            {}                             → IndexStats (read-stats.ts)
+ */
+
+export { migrations } from './schema.ts';
+
+export const writeHandlers: Record<string, WriteHandler> = {
+  'index.putBlobs': (db, payload) => putBlobsOnWriter(db, payload),
+};
+
+export const readHandlers: Record<string, ReadHandler> = {
+  'index.prepareBlobs': (_db, args) => prepareBlobs(args),
+  'index.resourceMetadata': resourceMetadata,
+  'index.query': query,
+  'index.listEvents': listEvents,
+  'index.listChanges': listChanges,
+  'index.documentChanges': documentChanges,
+  'index.listComments': listComments,
+  'index.getComment': getComment,
+  'index.listCommentsByAuthor': listCommentsByAuthor,
+  'index.commentReplyCount': commentReplyCount,
+  'index.listCapabilities': listCapabilities,
+  'index.listContacts': listContacts,
+  'index.account': account,
+  'index.listAccounts': (db) => listAccounts(db),
+  'index.getCid': getCid,
+  'index.stats': (db) => indexStats(db),
+};

@@ -1,0 +1,216 @@
+import { Worker } from 'node:worker_threads';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { CHECKPOINT_INTERVAL_MS, CHECKPOINT_TRUNCATE_ABOVE_BYTES } from '../constants.ts';
+import { InvalidInputError, StoreError } from '../errors.ts';
+import type {
+  CheckpointerMessage,
+  CheckpointerWorkerData,
+  CheckpointReport,
+} from './checkpointer-worker.ts';
+
+export type CheckpointerDeps = {
+  registry: Registry;
+  log?: (msg: string, extra?: object) => void;
+};
+
+export type CheckpointerInit = {
+  path: string;
+  /** PASSIVE checkpoint period (ms). */
+  intervalMs?: number;
+  /** TRUNCATE once a PASSIVE drained the WAL and the file is larger than this (bytes). */
+  truncateAboveBytes?: number;
+};
+
+export type CheckpointerStats = {
+  walBytes: number;
+  walMaxBytes: number;
+  passives: number;
+  truncates: number;
+  busy: number;
+  errors: number;
+  last: CheckpointReport | undefined;
+};
+
+/** How long `stop()` waits for the thread to close its connection before terminating it. */
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * Runs WAL checkpoints on their own thread and connection (DESIGN §3: checkpoints off the writer).
+ * The policy lives in `checkpointer-worker.ts`; this side starts and stops the thread and turns
+ * its reports into metrics.
+ *
+ * Invariants:
+ * 1. The checkpointer never blocks the writer: its connection has `busy_timeout=0`, PASSIVE takes
+ *    no write lock, and TRUNCATE only runs when a PASSIVE left nothing to copy.
+ * 2. `start()` resolves after the start-up TRUNCATE ran (drained or reported busy).
+ * 3. Errors of single checkpoints are counted and logged (rate-limited), never thrown: a missed
+ *    checkpoint is retried on the next tick.
+ */
+export class Checkpointer {
+  readonly path: string;
+  readonly intervalMs: number;
+  readonly truncateAboveBytes: number;
+  readonly #deps: CheckpointerDeps;
+  readonly #stats: CheckpointerStats = {
+    walBytes: 0,
+    walMaxBytes: 0,
+    passives: 0,
+    truncates: 0,
+    busy: 0,
+    errors: 0,
+    last: undefined,
+  };
+  readonly #metrics: CheckpointMetrics;
+  #worker: Worker | undefined;
+  #lastErrorLog = 0;
+
+  constructor(deps: CheckpointerDeps, init: CheckpointerInit) {
+    this.#deps = deps;
+    this.path = init.path;
+    this.intervalMs = positive(init.intervalMs ?? CHECKPOINT_INTERVAL_MS, 'intervalMs');
+    this.truncateAboveBytes = nonNegative(
+      init.truncateAboveBytes ?? CHECKPOINT_TRUNCATE_ABOVE_BYTES,
+      'truncateAboveBytes',
+    );
+    this.#metrics = new CheckpointMetrics(deps.registry, () => this.#stats.walBytes);
+  }
+
+  /** Starts the thread; resolves once the start-up TRUNCATE has run. */
+  start(): Promise<void> {
+    if (this.#worker) return Promise.resolve();
+    const workerData: CheckpointerWorkerData = {
+      path: this.path,
+      intervalMs: this.intervalMs,
+      truncateAboveBytes: this.truncateAboveBytes,
+    };
+    const worker = new Worker(new URL('./checkpointer-worker.ts', import.meta.url), { workerData });
+    this.#worker = worker;
+    worker.once('exit', () => {
+      if (this.#worker === worker) this.#worker = undefined; // died on its own: stop() has nothing to wait for
+    });
+    return new Promise<void>((resolve, reject) => {
+      const fail = (err: Error) => {
+        this.#worker = undefined;
+        reject(
+          new StoreError('start checkpointer', { cause: err, code: 'STORE_CHECKPOINTER_FAILED' }),
+        );
+      };
+      worker.on('message', (msg: CheckpointerMessage) => {
+        if (msg.type === 'ready') resolve();
+        else if (msg.type === 'fatal') fail(new Error(msg.error));
+        else if (msg.type === 'checkpoint') this.#onReport(msg);
+      });
+      worker.once('error', (err) => {
+        this.#deps.log?.('checkpointer: thread failed', { error: err.message });
+        fail(err);
+      });
+    });
+  }
+
+  /** Stops the timer, closes the connection, ends the thread. */
+  async stop(): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) return;
+    this.#worker = undefined;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ type: 'stop' });
+    const grace = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(grace);
+  }
+
+  /** Counters since start and the last report (tests, benches, /debug). */
+  stats(): CheckpointerStats {
+    return { ...this.#stats };
+  }
+
+  #onReport(r: CheckpointReport): void {
+    const s = this.#stats;
+    s.last = r;
+    s.walBytes = r.walBytes;
+    s.walMaxBytes = Math.max(s.walMaxBytes, r.walBytes);
+    if (r.mode === 'PASSIVE') s.passives++;
+    if (r.error !== undefined) s.errors++;
+    else if (r.busy !== 0) s.busy++;
+    else if (r.mode === 'TRUNCATE') s.truncates++;
+    this.#metrics.observe(r);
+    if (r.error !== undefined) this.#logError(r);
+  }
+
+  /** At most one error line per minute: a stuck checkpoint would otherwise log every second. */
+  #logError(r: CheckpointReport): void {
+    const t = Date.now();
+    if (t - this.#lastErrorLog < 60_000) return;
+    this.#lastErrorLog = t;
+    this.#deps.log?.('checkpointer: checkpoint failed', { mode: r.mode, error: r.error });
+  }
+}
+
+class CheckpointMetrics {
+  readonly #runs: Counter<'mode' | 'result'>;
+  readonly #seconds: Histogram<'mode'>;
+  readonly #logPages: Gauge;
+  readonly #checkpointedPages: Gauge;
+
+  constructor(registry: Registry, walBytes: () => number) {
+    const registers = [registry];
+    this.#runs = new Counter({
+      name: 'seedling_checkpoints_total',
+      help: 'WAL checkpoints by mode (PASSIVE/TRUNCATE) and result (done, partial, busy, error)',
+      labelNames: ['mode', 'result'],
+      registers,
+    });
+    this.#seconds = new Histogram({
+      name: 'seedling_checkpoint_seconds',
+      help: 'Duration of WAL checkpoints by mode',
+      labelNames: ['mode'],
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    this.#logPages = new Gauge({
+      name: 'seedling_checkpoint_log_pages',
+      help: 'Pages in the WAL at the last checkpoint',
+      registers,
+    });
+    this.#checkpointedPages = new Gauge({
+      name: 'seedling_checkpoint_checkpointed_pages',
+      help: 'Pages of the WAL copied into the database at the last checkpoint',
+      registers,
+    });
+    new Gauge({
+      name: 'seedling_wal_bytes',
+      help: 'Size of the WAL file at the last checkpoint',
+      registers,
+      collect() {
+        this.set(walBytes());
+      },
+    });
+  }
+
+  observe(r: CheckpointReport): void {
+    this.#runs.inc({ mode: r.mode, result: resultOf(r) });
+    this.#seconds.observe({ mode: r.mode }, r.ms / 1000);
+    if (r.error === undefined) {
+      this.#logPages.set(r.logPages);
+      this.#checkpointedPages.set(r.checkpointedPages);
+    }
+  }
+}
+
+function resultOf(r: CheckpointReport): 'done' | 'partial' | 'busy' | 'error' {
+  if (r.error !== undefined) return 'error';
+  if (r.busy !== 0) return 'busy';
+  return r.logPages === r.checkpointedPages ? 'done' : 'partial';
+}
+
+function positive(value: number, field: string): number {
+  if (!Number.isFinite(value) || value <= 0)
+    throw new InvalidInputError('must be a positive number', { field });
+  return value;
+}
+
+function nonNegative(value: number, field: string): number {
+  if (!Number.isFinite(value) || value < 0)
+    throw new InvalidInputError('must be a non-negative number', { field });
+  return value;
+}

@@ -1,0 +1,391 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { Gauge, type Registry } from 'prom-client';
+import {
+  READER_CACHE_SIZE_KIB,
+  READER_DEFAULT_THREADS_MAX,
+  READER_DEFAULT_THREADS_MIN,
+  READER_MAX_READ_MS,
+  READER_OVERLOAD_RETRY_MS,
+  READER_QUEUE_MAX,
+} from '../constants.ts';
+import {
+  ClosedError,
+  InvalidInputError,
+  OverloadError,
+  ReadAbortedError,
+  ReadTimeoutError,
+} from '../errors.ts';
+import {
+  LightCounter,
+  type LightCounterChild,
+  LightHistogram,
+  type LightHistogramChild,
+} from '../obs/metrics.ts';
+import type { OperationTracker } from '../obs/operation-tracker.ts';
+import { Generation } from './generation.ts';
+import type { ReaderWorkerData, ReadResult, ReadTask } from './reader-worker.ts';
+import { deserializeError } from './writer-errors.ts';
+
+export type ReaderPoolDeps = {
+  registry: Registry;
+  tracker?: OperationTracker;
+  log?: (msg: string, extra?: object) => void;
+};
+
+export type ReaderPoolInit = {
+  path: string;
+  /** Store extension modules whose `readHandlers` the threads serve. */
+  extensions: URL[];
+  /** Reader threads (default: the cores, clamped to 2–4). */
+  threads?: number;
+  /** Time bound of one read (ms); past it the read is stopped with ReadTimeoutError. */
+  maxReadMs?: number;
+  /** Reads waiting for a thread; beyond it `run()` throws OverloadError. */
+  queueMax?: number;
+  /** The store's generation counter, so handlers see `ctx.generation`; a private one if absent. */
+  generationBuffer?: SharedArrayBuffer;
+  cacheSizeKiB?: number;
+};
+
+/** How long the slot of a stopped read stays out of use (see #releaseSlot). */
+const SLOT_QUARANTINE_MS = 2_000;
+
+type InFlight = {
+  controller: AbortController;
+  reason: 'timeout' | 'caller' | null;
+};
+
+/** Wall-clock ms with sub-ms precision that means the same in every thread. */
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * A pool of read-only connections, one per worker thread, for queries that may scan and for CPU
+ * work (signature checks). Reads never run on the main thread, so a slow one cannot stall the
+ * event loop.
+ *
+ * Size: threads are bounded by CPU cores. A read is CPU work once its pages are in the page cache,
+ * so more threads than cores only adds switching; the default leaves room for the main thread and
+ * the writer by capping at 4 (2 at least, so one slow read does not stop all others).
+ *
+ * Invariants:
+ * 1. At most `queueMax` reads wait; beyond it `run()` throws OverloadError at once.
+ * 2. A read runs at most `maxReadMs` (+ one watchdog tick). The bound is enforced by terminating
+ *    the worker thread (piscina aborts a running task that way): terminating ends the thread's
+ *    connection and with it its snapshot, which is what lets checkpoints reclaim the WAL. A
+ *    cooperative deadline check would need every handler's help and node:sqlite has no
+ *    `sqlite3_interrupt`. Limit: V8 terminates at the next JS instruction, so a single SQL statement
+ *    already inside SQLite runs to its end first; the caller is answered at once all the same.
+ *    Piscina replaces the thread; the new one opens its connection on its first task.
+ * 3. Each task holds a slot of a shared Float64Array from `run()` to its end; the worker writes its
+ *    start time there while the handler runs. The slots drive the watchdog and the oldest-read gauge.
+ *    (Plain aligned 8-byte stores, not Atomics: a torn read could only skew one gauge sample or
+ *    delay a stop by one watchdog tick.)
+ */
+export class ReaderPool {
+  readonly threads: number;
+  readonly maxReadMs: number;
+  readonly queueMax: number;
+  readonly #pool: Piscina<ReadTask, ReadResult>;
+  readonly #slots: Float64Array;
+  readonly #freeSlots: number[];
+  readonly #inFlight = new Map<number, InFlight>();
+  readonly #metrics: ReaderMetrics;
+  readonly #deps: ReaderPoolDeps;
+  #watchdog: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(deps: ReaderPoolDeps, init: ReaderPoolInit) {
+    this.#deps = deps;
+    this.threads = positiveInt(init.threads ?? defaultThreads(), 'threads');
+    this.maxReadMs = positiveInt(init.maxReadMs ?? READER_MAX_READ_MS, 'maxReadMs');
+    this.queueMax = positiveInt(init.queueMax ?? READER_QUEUE_MAX, 'queueMax');
+    const slotCount = this.queueMax + this.threads;
+    const slots = new SharedArrayBuffer(slotCount * Float64Array.BYTES_PER_ELEMENT);
+    this.#slots = new Float64Array(slots);
+    this.#freeSlots = Array.from({ length: slotCount }, (_, i) => slotCount - 1 - i);
+    const workerData: ReaderWorkerData = {
+      path: init.path,
+      extensions: init.extensions.map((u) => u.href),
+      generation: init.generationBuffer ?? new Generation().buffer,
+      slots,
+      cacheSizeKiB: init.cacheSizeKiB ?? READER_CACHE_SIZE_KIB,
+    };
+    this.#pool = new Piscina<ReadTask, ReadResult>({
+      filename: fileURLToPath(new URL('./reader-worker.ts', import.meta.url)),
+      name: 'default',
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // Our own check in run() is the bound (it answers OverloadError); piscina's is a backstop.
+      maxQueue: this.queueMax + this.threads,
+      workerData,
+    });
+    this.#metrics = new ReaderMetrics(deps.registry, {
+      threads: this.threads,
+      queueSize: () => this.#pool.queueSize,
+      oldestReadMs: () => this.oldestReadMs(),
+      running: () => this.runningReads(),
+    });
+  }
+
+  /** Runs read handler `handler` with `args` on a reader thread; `op` names the job for attribution. */
+  async run<T = unknown>(
+    op: string,
+    handler: string,
+    args: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    if (this.#closed) throw new ClosedError('reader pool');
+    if (signal?.aborted) throw new ReadAbortedError(op, handler, { cause: signal.reason });
+    const slot = this.#freeSlots.pop();
+    if (slot === undefined || this.#pool.queueSize >= this.queueMax) {
+      if (slot !== undefined) this.#freeSlots.push(slot);
+      this.#metrics.finished(handler, 'overloaded');
+      throw new OverloadError('reader queue', READER_OVERLOAD_RETRY_MS);
+    }
+    const entry: InFlight = { controller: new AbortController(), reason: null };
+    const onAbort = () => this.#abort(entry, 'caller');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#inFlight.set(slot, entry);
+    this.#ensureWatchdog();
+    const queuedAt = now();
+    try {
+      const task: ReadTask = { op, handler, args, slot };
+      const result = await this.#pool.run(task, { signal: entry.controller.signal });
+      return this.#settle<T>(op, handler, queuedAt, result);
+    } catch (err) {
+      throw this.#failure(op, handler, queuedAt, slot, entry, err);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#slots[slot] = 0;
+      this.#inFlight.delete(slot);
+      this.#releaseSlot(slot, entry.reason !== null);
+    }
+  }
+
+  /** Age of the oldest read running now (ms), 0 when none runs. */
+  oldestReadMs(): number {
+    let oldest = 0;
+    for (let i = 0; i < this.#slots.length; i++) {
+      const started = this.#slots[i] ?? 0;
+      if (started > 0 && (oldest === 0 || started < oldest)) oldest = started;
+    }
+    return oldest === 0 ? 0 : Math.max(0, now() - oldest);
+  }
+
+  /** Reads whose handler is running now. */
+  runningReads(): number {
+    let n = 0;
+    for (let i = 0; i < this.#slots.length; i++) if ((this.#slots[i] ?? 0) > 0) n++;
+    return n;
+  }
+
+  /** Reads waiting for a thread. */
+  get queueSize(): number {
+    return this.#pool.queueSize;
+  }
+
+  /** Stops taking reads, lets running and queued ones finish, ends the threads. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.close();
+    if (this.#watchdog) clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
+  #settle<T>(op: string, handler: string, queuedAt: number, result: ReadResult): T {
+    const waitMs = Math.max(0, result.startedAt - queuedAt);
+    // An unknown handler name is counted under one label, so a caller's typo cannot grow the label set.
+    const label = !result.ok && result.error.field === 'handler' ? '(unknown)' : handler;
+    this.#metrics.observe(label, waitMs, result.runMs, result.ok ? 'ok' : 'failed');
+    this.#deps.tracker?.record({ op, kind: 'read', waitMs, runMs: result.runMs, ok: result.ok });
+    if (!result.ok) throw deserializeError(result.error, `read ${handler} (${op})`);
+    return result.value as T;
+  }
+
+  #failure(
+    op: string,
+    handler: string,
+    queuedAt: number,
+    slot: number,
+    entry: InFlight,
+    err: unknown,
+  ): unknown {
+    if (entry.reason === null) return err; // thrown by #settle (already counted) or by piscina itself
+    const started = this.#slots[slot] ?? 0;
+    const end = now();
+    const runMs = started > 0 ? end - started : 0;
+    const waitMs = (started > 0 ? started : end) - queuedAt;
+    const result = entry.reason === 'timeout' ? 'timeout' : 'aborted';
+    this.#metrics.observe(handler, waitMs, runMs, result);
+    this.#deps.tracker?.record({ op, kind: 'read', waitMs, runMs, ok: false });
+    if (entry.reason === 'timeout') {
+      this.#deps.log?.('reader-pool: read stopped at its time bound', { op, handler, runMs });
+      return new ReadTimeoutError(op, handler, this.maxReadMs);
+    }
+    return new ReadAbortedError(op, handler, { cause: err });
+  }
+
+  /**
+   * A stopped read's thread may still be inside a SQLite statement (it terminates when it returns to
+   * JS): its slot waits a while before reuse, so that thread cannot clear a new task's start time.
+   */
+  #releaseSlot(slot: number, stopped: boolean): void {
+    if (!stopped) {
+      this.#freeSlots.push(slot);
+      return;
+    }
+    setTimeout(() => {
+      this.#slots[slot] = 0;
+      this.#freeSlots.push(slot);
+    }, SLOT_QUARANTINE_MS).unref();
+  }
+
+  #abort(entry: InFlight, reason: 'timeout' | 'caller'): void {
+    if (entry.reason !== null) return;
+    entry.reason = reason;
+    entry.controller.abort(reason);
+  }
+
+  /** Stops reads past their bound; runs only while reads are in flight. */
+  #ensureWatchdog(): void {
+    if (this.#watchdog) return;
+    const tick = Math.min(250, Math.max(5, Math.floor(this.maxReadMs / 10)));
+    this.#watchdog = setInterval(() => this.#checkDeadlines(), tick);
+    this.#watchdog.unref();
+  }
+
+  #checkDeadlines(): void {
+    if (this.#inFlight.size === 0) {
+      clearInterval(this.#watchdog);
+      this.#watchdog = undefined;
+      return;
+    }
+    const t = now();
+    for (const [slot, entry] of this.#inFlight) {
+      const started = this.#slots[slot] ?? 0;
+      if (started > 0 && t - started > this.maxReadMs) this.#abort(entry, 'timeout');
+    }
+  }
+}
+
+function defaultThreads(): number {
+  return Math.min(
+    READER_DEFAULT_THREADS_MAX,
+    Math.max(READER_DEFAULT_THREADS_MIN, availableParallelism()),
+  );
+}
+
+function positiveInt(value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidInputError('must be a positive integer', { field });
+  }
+  return value;
+}
+
+type ReadOutcome = 'ok' | 'failed' | 'timeout' | 'aborted' | 'overloaded';
+
+type ReaderGaugeSources = {
+  threads: number;
+  queueSize: () => number;
+  oldestReadMs: () => number;
+  running: () => number;
+};
+
+const BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
+
+/** The pool's Prometheus metrics; gauges are read from the pool at scrape time. */
+class ReaderMetrics {
+  readonly #wait: LightHistogramChild;
+  readonly #run: LightHistogram;
+  readonly #tasks: LightCounter;
+  readonly #busy: LightCounterChild;
+  /** Children bound per (handler, result): a read does no label hashing (light metrics). */
+  readonly #children = new Map<string, { run: LightHistogramChild; tasks: LightCounterChild }>();
+  #busyMs = 0;
+  #lastBusyMs = 0;
+  #lastScrape = now();
+
+  constructor(registry: Registry, src: ReaderGaugeSources) {
+    const registers = [registry];
+    this.#wait = new LightHistogram(registry, {
+      name: 'seedling_reader_queue_wait_seconds',
+      help: 'Time reads waited for a reader thread',
+      buckets: BUCKETS,
+    }).child();
+    this.#run = new LightHistogram(registry, {
+      name: 'seedling_reader_run_seconds',
+      help: 'Time read handlers ran, by handler',
+      labelNames: ['handler'],
+      buckets: BUCKETS,
+    });
+    this.#tasks = new LightCounter(registry, {
+      name: 'seedling_reader_tasks_total',
+      help: 'Reads by handler and result (ok, failed, timeout, aborted, overloaded)',
+      labelNames: ['handler', 'result'],
+    });
+    this.#busy = new LightCounter(registry, {
+      name: 'seedling_reader_busy_seconds_total',
+      help: 'Thread time spent running read handlers (rate / threads = utilisation)',
+    }).child();
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge('seedling_reader_threads', 'Reader pool threads', () => src.threads);
+    gauge('seedling_reader_queue_depth', 'Reads waiting for a reader thread', src.queueSize);
+    gauge('seedling_reader_running', 'Reads whose handler is running now', src.running);
+    gauge(
+      'seedling_reader_oldest_read_seconds',
+      'Age of the oldest read running now (0 when none)',
+      () => src.oldestReadMs() / 1000,
+    );
+    gauge(
+      'seedling_reader_utilisation',
+      'Share of reader thread time spent in handlers since the last scrape',
+      () => this.#utilisation(src.threads),
+    );
+  }
+
+  observe(handler: string, waitMs: number, runMs: number, result: ReadOutcome): void {
+    const c = this.#child(handler, result);
+    this.#wait.observe(waitMs / 1000);
+    c.run.observe(runMs / 1000);
+    c.tasks.inc();
+    this.#busy.inc(runMs / 1000);
+    this.#busyMs += runMs;
+  }
+
+  finished(handler: string, result: ReadOutcome): void {
+    this.#child(handler, result).tasks.inc();
+  }
+
+  #child(handler: string, result: ReadOutcome) {
+    const key = `${handler}\u0000${result}`;
+    let c = this.#children.get(key);
+    if (!c) {
+      c = { run: this.#run.child(handler), tasks: this.#tasks.child(handler, result) };
+      this.#children.set(key, c);
+    }
+    return c;
+  }
+
+  #utilisation(threads: number): number {
+    const t = now();
+    const elapsed = t - this.#lastScrape;
+    const busy = this.#busyMs - this.#lastBusyMs;
+    this.#lastScrape = t;
+    this.#lastBusyMs = this.#busyMs;
+    return elapsed > 0 ? Math.min(1, busy / (threads * elapsed)) : 0;
+  }
+}

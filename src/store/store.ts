@@ -1,0 +1,173 @@
+import type { Registry } from 'prom-client';
+import type { OperationTracker } from '../obs/operation-tracker.ts';
+import type { WriteClass } from '../types.ts';
+import { Checkpointer } from './checkpointer.ts';
+import { DirectWriter } from './direct-writer.ts';
+import { Generation } from './generation.ts';
+import { ReaderPool } from './reader-pool.ts';
+import type { WriteJob, WriteQueueInit } from './write-queue.ts';
+import { Writer } from './writer.ts';
+import { STORE_EXTENSION_URL } from './writer-extensions.ts';
+import { WriterGate } from './writer-gate.ts';
+import { createWriterMetrics, type WriterMetrics } from './writer-metrics.ts';
+
+export type StoreDeps = {
+  registry: Registry;
+  tracker?: OperationTracker;
+  log?: (msg: string, extra?: object) => void;
+};
+
+export type StoreInit = WriteQueueInit & {
+  path: string;
+  /** Store extension modules (index, blob, net…); the store's own blobs extension is always added first. */
+  extensions?: URL[];
+  /** `queued` (the design) or `direct` (comparison: many connections racing for the lock). */
+  mode?: 'queued' | 'direct';
+  synchronous?: 'NORMAL' | 'FULL';
+  readerThreads?: number;
+  /** Longest a read may run before the pool stops it (READERS' default when absent). */
+  maxReadMs?: number;
+  /** Time budget of one group-commit batch on the writer thread. */
+  batchMaxMs?: number;
+  /** `direct` mode: connections and their busy timeout. */
+  directConnections?: number;
+  directBusyTimeoutMs?: number;
+  /** Checkpointer timer and TRUNCATE threshold (READERS' defaults when absent). */
+  checkpointIntervalMs?: number;
+  truncateAboveBytes?: number;
+};
+
+export type Store = {
+  /**
+   * Resolves after COMMIT with the handler's return value. interactive: OverloadError at once when
+   * full. sync: waits for room (back-pressure). background: needs `key`; coalesced latest-wins;
+   * resolves when flushed (or, dropped under pressure, with `undefined`: counted).
+   */
+  write<T = unknown>(job: WriteJob): Promise<T>;
+  /** Runs a read handler on a reader-pool thread (read-only connection). */
+  read<T = unknown>(req: {
+    op: string;
+    handler: string;
+    args: unknown;
+    signal?: AbortSignal;
+  }): Promise<T>;
+  /** Bumped by the writer after each commit; `buffer` can be handed to any thread. */
+  generation: Generation;
+  path: string;
+  mode: 'queued' | 'direct';
+  /** Writes waiting in a class (direct mode: waiting or running). */
+  depth(cls: WriteClass): number;
+  /** Drains the write queues, then stops the writer, readers and checkpointer. */
+  close(): Promise<void>;
+};
+
+type AnyWriter = Writer | DirectWriter;
+
+/**
+ * Opens the store: the writer (which applies migrations), then the checkpointer (whose start-up
+ * TRUNCATE drains a WAL left by a crash, before any write), then the reader pool. If a step fails,
+ * the parts already started are closed before the error is thrown.
+ */
+export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store> {
+  const generation = new Generation();
+  // TODO(READERS): hand `gate.buffer` to the Checkpointer so its TRUNCATE takes the gate too.
+  const gate = new WriterGate();
+  const metrics = createWriterMetrics(deps.registry);
+  const mode = init.mode ?? 'queued';
+  const started: { close(): Promise<void> }[] = [];
+  try {
+    const writer = await startWriter(deps, init, { generation, gate, metrics });
+    started.push(writer);
+    const checkpointer = new Checkpointer(
+      { registry: deps.registry, ...(deps.log ? { log: deps.log } : {}) },
+      {
+        path: init.path,
+        ...(init.checkpointIntervalMs !== undefined
+          ? { intervalMs: init.checkpointIntervalMs }
+          : {}),
+        ...(init.truncateAboveBytes !== undefined
+          ? { truncateAboveBytes: init.truncateAboveBytes }
+          : {}),
+      },
+    );
+    await checkpointer.start();
+    started.push({ close: () => checkpointer.stop() });
+    const readers = new ReaderPool(
+      { registry: deps.registry, ...(deps.tracker ? { tracker: deps.tracker } : {}) },
+      {
+        path: init.path,
+        extensions: [STORE_EXTENSION_URL, ...(init.extensions ?? [])],
+        generationBuffer: generation.buffer,
+        ...(init.readerThreads !== undefined ? { threads: init.readerThreads } : {}),
+        ...(init.maxReadMs !== undefined ? { maxReadMs: init.maxReadMs } : {}),
+      },
+    );
+    return facade(init.path, mode, generation, writer, readers, checkpointer);
+  } catch (err) {
+    for (const part of started.reverse()) await part.close().catch(() => {});
+    throw err;
+  }
+}
+
+async function startWriter(
+  deps: StoreDeps,
+  init: StoreInit,
+  shared: { generation: Generation; gate: WriterGate; metrics: WriterMetrics },
+): Promise<AnyWriter> {
+  const { generation, gate, metrics } = shared;
+  const writerDeps = {
+    metrics,
+    generation,
+    ...(deps.tracker ? { tracker: deps.tracker } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+  };
+  if (init.mode === 'direct') {
+    const direct = new DirectWriter(writerDeps, {
+      path: init.path,
+      ...(init.extensions ? { extensions: init.extensions } : {}),
+      ...(init.synchronous ? { synchronous: init.synchronous } : {}),
+      ...(init.directConnections ? { connections: init.directConnections } : {}),
+      ...(init.directBusyTimeoutMs !== undefined
+        ? { busyTimeoutMs: init.directBusyTimeoutMs }
+        : {}),
+    });
+    try {
+      await direct.start();
+    } catch (err) {
+      await direct.close().catch(() => {});
+      throw err;
+    }
+    return direct;
+  }
+  const writer = new Writer({ ...writerDeps, gate }, init);
+  await writer.start();
+  return writer;
+}
+
+function facade(
+  path: string,
+  mode: 'queued' | 'direct',
+  generation: Generation,
+  writer: AnyWriter,
+  readers: ReaderPool,
+  checkpointer: Checkpointer,
+): Store {
+  let closing: Promise<void> | undefined;
+  return {
+    path,
+    mode,
+    generation,
+    write: <T>(job: WriteJob) => writer.write<T>(job),
+    read: <T>(req: { op: string; handler: string; args: unknown; signal?: AbortSignal }) =>
+      readers.run<T>(req.op, req.handler, req.args, req.signal),
+    depth: (cls) => writer.depth(cls),
+    close() {
+      closing ??= (async () => {
+        await writer.close();
+        await readers.close();
+        await checkpointer.stop();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { StoreError } from '../errors.ts';
+import type { WriteHandler } from './extension.ts';
+import type { Generation } from './generation.ts';
+import { isBusyError, type SerializedError, serializeError } from './writer-errors.ts';
+import { GATE_WRITER, type WriterGate } from './writer-gate.ts';
+import type { BatchResult, JobOutcome, WireJob } from './writer-protocol.ts';
+
+/**
+ * Group commit, on the writer thread: one `BEGIN IMMEDIATE … COMMIT` around many jobs, each job in
+ * its own SAVEPOINT.
+ *
+ * Invariants:
+ * 1. A job that throws is rolled back to its savepoint and reported alone; the others commit.
+ * 2. A job's outcome is `ok` only if COMMIT succeeded: a failed COMMIT turns every ok into an error.
+ * 3. The connection never leaves this function inside a transaction: if it still is (a failed
+ *    COMMIT, a handler that opened one), it is rolled back and counted as `leaked` — one leaked
+ *    transaction would silently turn every later commit into a nested savepoint.
+ * 4. The generation moves after COMMIT (only if some job succeeded) and before the result is sent,
+ *    so an acknowledged caller always sees the new generation.
+ * 5. No new job starts once the batch has run `maxMs`; those come back `deferred` (never lost).
+ */
+
+export type BatchOptions = {
+  maxMs: number;
+  generation: Generation;
+  beginAttempts: number;
+  beginRetryMs: number;
+  /** Shared with the checkpointer: held from BEGIN to COMMIT so a TRUNCATE never collides with a batch. */
+  gate?: WriterGate;
+  gateWaitMs?: number;
+};
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks this worker thread (never the main thread) for a short BEGIN retry pause. */
+function sleepOnWriter(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+/** Writer thread: runs `jobs` as one transaction. See the invariants above. */
+export function runBatchOnWriter(
+  db: DatabaseSync,
+  handlers: Map<string, WriteHandler>,
+  jobs: WireJob[],
+  options: BatchOptions,
+): BatchResult {
+  const t0 = performance.now();
+  const gated = options.gate?.acquire(GATE_WRITER, options.gateWaitMs ?? 1_000) ?? false;
+  try {
+    return runGatedOnWriter(db, handlers, jobs, options, t0);
+  } finally {
+    if (gated) options.gate!.release(GATE_WRITER);
+  }
+}
+
+function runGatedOnWriter(
+  db: DatabaseSync,
+  handlers: Map<string, WriteHandler>,
+  jobs: WireJob[],
+  options: BatchOptions,
+  t0: number,
+): BatchResult {
+  const counters = { busy: 0 };
+  const beginError = beginOnWriter(db, options, counters);
+  if (beginError) {
+    const outcomes = jobs.map(
+      (j): JobOutcome => ({ id: j.id, ok: false, error: beginError, runMs: 0 }),
+    );
+    return result(outcomes, [], t0, false, counters.busy, 0, options.generation.get());
+  }
+  const ctx = { op: '', generation: options.generation.get() };
+  const outcomes: JobOutcome[] = [];
+  const deferred: number[] = [];
+  for (const job of jobs) {
+    if (outcomes.length > 0 && performance.now() - t0 > options.maxMs) {
+      deferred.push(job.id);
+      continue;
+    }
+    ctx.op = job.op;
+    outcomes.push(runJobOnWriter(db, handlers, job, ctx, counters));
+    if (!db.isTransaction) {
+      failAll(outcomes, escapedError(job.handler));
+      break;
+    }
+  }
+  const committed = commitOnWriter(db, outcomes, counters);
+  const leaked = rollbackLeakOnWriter(db);
+  const generation =
+    committed && outcomes.some((o) => o.ok) ? options.generation.bump() : options.generation.get();
+  return result(outcomes, deferred, t0, committed, counters.busy, leaked, generation);
+}
+
+function result(
+  outcomes: JobOutcome[],
+  deferred: number[],
+  t0: number,
+  committed: boolean,
+  busy: number,
+  leaked: number,
+  generation: number,
+): BatchResult {
+  const txMs = performance.now() - t0;
+  return { type: 'result', outcomes, deferred, txMs, committed, busy, leaked, generation };
+}
+
+/** BEGIN IMMEDIATE, retried on SQLITE_BUSY (the lock held outside this writer); null when begun. */
+function beginOnWriter(
+  db: DatabaseSync,
+  options: BatchOptions,
+  counters: { busy: number },
+): SerializedError | null {
+  let delay = options.beginRetryMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      return null;
+    } catch (err) {
+      if (!isBusyError(err)) return serializeError(err);
+      counters.busy++;
+      if (attempt >= options.beginAttempts) return serializeError(err);
+      sleepOnWriter(delay);
+      delay = Math.min(50, delay * 2);
+    }
+  }
+}
+
+function runJobOnWriter(
+  db: DatabaseSync,
+  handlers: Map<string, WriteHandler>,
+  job: WireJob,
+  ctx: { op: string; generation: number },
+  counters: { busy: number },
+): JobOutcome {
+  const t = performance.now();
+  const handler = handlers.get(job.handler);
+  if (!handler) {
+    const error = new StoreError(`unknown write handler '${job.handler}'`, {
+      code: 'STORE_UNKNOWN_HANDLER',
+    });
+    return { id: job.id, ok: false, error: serializeError(error), runMs: 0 };
+  }
+  db.exec('SAVEPOINT job');
+  try {
+    const value = handler(db, job.payload, { op: ctx.op, generation: ctx.generation });
+    db.exec('RELEASE job');
+    return { id: job.id, ok: true, value, runMs: performance.now() - t };
+  } catch (err) {
+    if (isBusyError(err)) counters.busy++;
+    if (db.isTransaction) {
+      // ROLLBACK TO keeps the savepoint open; RELEASE closes it without touching the outer transaction.
+      db.exec('ROLLBACK TO job');
+      db.exec('RELEASE job');
+    }
+    return { id: job.id, ok: false, error: serializeError(err), runMs: performance.now() - t };
+  }
+}
+
+/** COMMIT; on failure every ok outcome becomes that failure (invariant 2). */
+function commitOnWriter(
+  db: DatabaseSync,
+  outcomes: JobOutcome[],
+  counters: { busy: number },
+): boolean {
+  if (!db.isTransaction) return false;
+  try {
+    db.exec('COMMIT');
+    return true;
+  } catch (err) {
+    if (isBusyError(err)) counters.busy++;
+    failAll(outcomes, serializeError(err));
+    return false;
+  }
+}
+
+/** Invariant 3: returns 1 if a transaction had leaked and was rolled back. */
+function rollbackLeakOnWriter(db: DatabaseSync): number {
+  if (!db.isTransaction) return 0;
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    // Nothing more to do: isTransaction is checked again before the next batch begins.
+  }
+  return 1;
+}
+
+function failAll(outcomes: JobOutcome[], error: SerializedError): void {
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    if (o.ok) outcomes[i] = { id: o.id, ok: false, error, runMs: o.runMs };
+  }
+}
+
+function escapedError(handler: string): SerializedError {
+  return serializeError(
+    new StoreError(
+      `write handler '${handler}' ended the batch transaction; the batch's outcome is unknown`,
+      { code: 'STORE_HANDLER_ESCAPED' },
+    ),
+  );
+}

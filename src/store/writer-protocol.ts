@@ -1,0 +1,66 @@
+import type { SerializedError } from './writer-errors.ts';
+
+/**
+ * Messages between the main thread (`Writer`, `DirectWriter`) and a writer worker thread. Plain
+ * data only: they cross by structured clone.
+ */
+
+/** Given to a writer worker at spawn. */
+export type WriterWorkerData = {
+  path: string;
+  /** Store extension module URLs (hrefs), the built-in store extension first. */
+  extensionUrls: string[];
+  synchronous: 'NORMAL' | 'FULL';
+  generationBuffer: SharedArrayBuffer;
+  /** SQLite busy timeout of the connection: 0 for the queued writer (it never contends). */
+  busyTimeoutMs: number;
+  /** The queued writer leaves checkpoints to the checkpointer thread. */
+  disableAutoCheckpoint: boolean;
+  /** Only one connection runs migrations (the queued writer, or the first direct connection). */
+  runMigrations: boolean;
+  /** BEGIN IMMEDIATE attempts on SQLITE_BUSY before the batch fails (1 = no retry). */
+  beginAttempts: number;
+  beginRetryMs: number;
+  /** WriterGate buffer shared with the checkpointer (queued writer only). */
+  gateBuffer?: SharedArrayBuffer;
+};
+
+export type WireJob = { id: number; op: string; handler: string; payload: unknown };
+
+export type BatchRequest = {
+  type: 'batch';
+  jobs: WireJob[];
+  /** The worker starts no new job once the batch has run this long; the rest come back deferred. */
+  maxMs: number;
+};
+
+export type JobOutcome =
+  | { id: number; ok: true; value: unknown; runMs: number }
+  | { id: number; ok: false; error: SerializedError; runMs: number };
+
+export type BatchResult = {
+  type: 'result';
+  outcomes: JobOutcome[];
+  /** Jobs not started (time budget spent): the main thread puts them back at their queue's head. */
+  deferred: number[];
+  /** BEGIN to COMMIT (or failure), ms. */
+  txMs: number;
+  committed: boolean;
+  /** SQLITE_BUSY answers met in this batch (BEGIN retries included). */
+  busy: number;
+  /** 1 when the connection was still in a transaction after the batch and had to be rolled back. */
+  leaked: number;
+  generation: number;
+};
+
+export type WorkerReady = {
+  type: 'ready';
+  writeHandlers: string[];
+  schemaVersion: number;
+  appliedMigrations: number[];
+};
+
+export type WorkerFailed = { type: 'failed'; error: SerializedError };
+export type WorkerClosed = { type: 'closed' };
+export type WorkerMessage = WorkerReady | WorkerFailed | WorkerClosed | BatchResult;
+export type MainMessage = BatchRequest | { type: 'close' };

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { test } from 'node:test';
+import { Registry } from 'prom-client';
+import { metricValue } from '../../src/obs/metrics.ts';
+import { Checkpointer } from '../../src/store/checkpointer.ts';
+import { openDatabase } from '../../src/store/open-database.ts';
+
+const THRESHOLD = 256 * 1024;
+
+type Env = {
+  dir: string;
+  dbPath: string;
+  writer: DatabaseSync;
+  registry: Registry;
+  cp: Checkpointer;
+};
+
+function setup(): Env {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seedling-checkpointer-'));
+  const dbPath = path.join(dir, 'test.db');
+  // A plain write connection with SQLite's own checkpoints off, as the writer runs.
+  const writer = openDatabase(dbPath, { disableAutoCheckpoint: true, busyTimeoutMs: 2_000 });
+  writer.exec('CREATE TABLE items(id INTEGER PRIMARY KEY, body BLOB NOT NULL) STRICT');
+  const registry = new Registry();
+  const cp = new Checkpointer(
+    { registry },
+    { path: dbPath, intervalMs: 40, truncateAboveBytes: THRESHOLD },
+  );
+  return { dir, dbPath, writer, registry, cp };
+}
+
+async function teardown(env: Env): Promise<void> {
+  await env.cp.stop();
+  env.writer.close();
+  fs.rmSync(env.dir, { recursive: true, force: true });
+}
+
+function walSize(dbPath: string): number {
+  try {
+    return fs.statSync(`${dbPath}-wal`).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Commits `rows` rows of 4 KiB, one transaction per 10 rows; returns the slowest commit (ms). */
+function grow(writer: DatabaseSync, rows: number): number {
+  const stmt = writer.prepare('INSERT INTO items(body) VALUES (randomblob(4096))');
+  let slowest = 0;
+  for (let i = 0; i < rows; i += 10) {
+    const t = performance.now();
+    writer.exec('BEGIN IMMEDIATE');
+    for (let k = 0; k < 10; k++) stmt.run();
+    writer.exec('COMMIT');
+    slowest = Math.max(slowest, performance.now() - t);
+  }
+  return slowest;
+}
+
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('start-up TRUNCATE drains a WAL left behind', async () => {
+  const env = setup();
+  try {
+    grow(env.writer, 200);
+    assert.ok(walSize(env.dbPath) > THRESHOLD);
+    await env.cp.start();
+    assert.equal(walSize(env.dbPath), 0);
+    const last = env.cp.stats().last;
+    assert.equal(last?.mode, 'TRUNCATE');
+    assert.equal(last?.busy, 0);
+  } finally {
+    await teardown(env);
+  }
+});
+
+test('a WAL past the threshold is truncated once fully copied, while the writer keeps committing', async () => {
+  const env = setup();
+  try {
+    await env.cp.start();
+    let slowest = 0;
+    let rows = 0;
+    // Keep writing while checkpoints run: every commit must succeed, none may wait long.
+    const deadline = Date.now() + 5_000;
+    while (env.cp.stats().truncates < 3 && Date.now() < deadline) {
+      slowest = Math.max(slowest, grow(env.writer, 100));
+      rows += 100;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.ok(env.cp.stats().truncates >= 3, `truncates ${env.cp.stats().truncates}`); // start-up + two drained
+    assert.ok(env.cp.stats().walMaxBytes > THRESHOLD);
+    assert.ok(slowest < 500, `slowest commit ${slowest} ms`);
+    const count = env.writer.prepare('SELECT count(*) AS n FROM items').get() as { n: number };
+    assert.equal(count.n, rows);
+    // Once writes stop, the WAL ends below the threshold.
+    await waitFor(() => walSize(env.dbPath) < THRESHOLD, 3_000);
+    const done = await metricValue(env.registry, 'seedling_checkpoints_total', {
+      mode: 'TRUNCATE',
+      result: 'done',
+    });
+    assert.ok((done ?? 0) >= 3, `TRUNCATE done ${done}`); // start-up + at least two drained
+    assert.ok(
+      ((await metricValue(env.registry, 'seedling_checkpoints_total', { mode: 'PASSIVE' })) ?? 0) >
+        0,
+    );
+  } finally {
+    await teardown(env);
+  }
+});
+
+test('a reader holding an old snapshot prevents TRUNCATE until it ends', async () => {
+  const env = setup();
+  const reader = openDatabase(env.dbPath, { readOnly: true });
+  try {
+    grow(env.writer, 10);
+    await env.cp.start();
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM items').get(); // the snapshot starts here
+    grow(env.writer, 200);
+    const big = walSize(env.dbPath);
+    assert.ok(big > THRESHOLD);
+    const before = env.cp.stats().passives;
+    await waitFor(() => env.cp.stats().passives >= before + 5, 3_000);
+    // PASSIVE ran several times but could not copy past the reader's snapshot: no TRUNCATE.
+    assert.equal(env.cp.stats().truncates, 1); // the start-up one only
+    assert.ok(walSize(env.dbPath) >= big);
+    const last = env.cp.stats().last;
+    assert.ok(last && last.checkpointedPages < last.logPages, 'PASSIVE reported a partial copy');
+    reader.exec('COMMIT');
+    await waitFor(() => env.cp.stats().truncates >= 2, 3_000);
+    assert.equal(walSize(env.dbPath), 0);
+    assert.equal(await metricValue(env.registry, 'seedling_wal_bytes'), 0);
+  } finally {
+    reader.close();
+    await teardown(env);
+  }
+});
+
+test('bad settings are refused with the field named', () => {
+  assert.throws(
+    () => new Checkpointer({ registry: new Registry() }, { path: 'x', intervalMs: 0 }),
+    /intervalMs/,
+  );
+});

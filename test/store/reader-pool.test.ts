@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { after, before, describe, test } from 'node:test';
+import { Registry } from 'prom-client';
+import {
+  InvalidInputError,
+  OverloadError,
+  ReadAbortedError,
+  ReadTimeoutError,
+  StoreError,
+} from '../../src/errors.ts';
+import { metricValue } from '../../src/obs/metrics.ts';
+import { OperationTracker } from '../../src/obs/operation-tracker.ts';
+import { Generation } from '../../src/store/generation.ts';
+import { openDatabase } from '../../src/store/open-database.ts';
+import { ReaderPool } from '../../src/store/reader-pool.ts';
+
+const EXTENSION = new URL('./fixtures/reader-pool-extension.ts', import.meta.url);
+
+function setup(): { dir: string; dbPath: string; writer: DatabaseSync } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seedling-reader-pool-'));
+  const dbPath = path.join(dir, 'test.db');
+  const writer = openDatabase(dbPath, { disableAutoCheckpoint: true });
+  writer.exec('CREATE TABLE items(id INTEGER PRIMARY KEY, body BLOB NOT NULL) STRICT');
+  return { dir, dbPath, writer };
+}
+
+function insert(writer: DatabaseSync, n: number): void {
+  const stmt = writer.prepare('INSERT INTO items(body) VALUES (randomblob(100))');
+  writer.exec('BEGIN');
+  for (let i = 0; i < n; i++) stmt.run();
+  writer.exec('COMMIT');
+}
+
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('ReaderPool', () => {
+  let env: ReturnType<typeof setup>;
+  let registry: Registry;
+  let tracker: OperationTracker;
+  let generation: Generation;
+  let pool: ReaderPool;
+
+  before(() => {
+    env = setup();
+    registry = new Registry();
+    tracker = new OperationTracker({ registry });
+    generation = new Generation();
+    pool = new ReaderPool(
+      { registry, tracker },
+      {
+        path: env.dbPath,
+        extensions: [EXTENSION],
+        threads: 2,
+        maxReadMs: 300,
+        generationBuffer: generation.buffer,
+      },
+    );
+  });
+
+  after(async () => {
+    await pool.close();
+    env.writer.close();
+    fs.rmSync(env.dir, { recursive: true, force: true });
+  });
+
+  test('readers see data committed by another connection, on every read', async () => {
+    insert(env.writer, 10);
+    assert.equal(await pool.run('test', 'test.count', null), 10);
+    insert(env.writer, 5);
+    // Both threads (two reads in parallel) see the new commit, not a stale snapshot.
+    const counts = await Promise.all([
+      pool.run('test', 'test.count', null),
+      pool.run('test', 'test.count', null),
+    ]);
+    assert.deepEqual(counts, [15, 15]);
+    assert.ok(tracker.recent(3).every((r) => r.kind === 'read' && r.op === 'test' && r.ok));
+  });
+
+  test('handlers get the op name and the current generation', async () => {
+    generation.bump();
+    const ctx = (await pool.run('api.Something', 'test.context', null)) as {
+      op: string;
+      generation: number;
+    };
+    assert.equal(ctx.op, 'api.Something');
+    assert.equal(ctx.generation, generation.get());
+  });
+
+  test('a read past maxReadMs is stopped with ReadTimeoutError and its snapshot ends', async () => {
+    const started = Date.now();
+    await assert.rejects(pool.run('slow', 'test.holdSnapshot', { ms: 10_000 }), (err) => {
+      assert.ok(err instanceof ReadTimeoutError);
+      assert.equal(err.code, 'READ_TIMEOUT');
+      return true;
+    });
+    assert.ok(
+      Date.now() - started < 2_000,
+      'stopped near its bound, not after the handler ran out',
+    );
+    // The terminated thread's snapshot is gone: a checkpoint can copy everything written since.
+    insert(env.writer, 50);
+    await waitFor(() => {
+      const r = env.writer.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as {
+        log: number;
+        checkpointed: number;
+      };
+      return r.log === r.checkpointed;
+    }, 3_000);
+    assert.equal(await pool.run('after', 'test.count', null), 65);
+    assert.equal(
+      await metricValue(registry, 'seedling_reader_tasks_total', { result: 'timeout' }),
+      1,
+    );
+  });
+
+  test('the oldest-read gauge shows a read while it is open and 0 after', async () => {
+    const slowPool = new ReaderPool(
+      { registry: new Registry() },
+      { path: env.dbPath, extensions: [EXTENSION], threads: 1, maxReadMs: 5_000 },
+    );
+    try {
+      const read = slowPool.run('hold', 'test.holdSnapshot', { ms: 700 });
+      await waitFor(() => slowPool.oldestReadMs() > 300, 3_000);
+      assert.equal(slowPool.runningReads(), 1);
+      assert.equal(await read, 65);
+      assert.equal(slowPool.oldestReadMs(), 0);
+    } finally {
+      await slowPool.close();
+    }
+    const gauge = await metricValue(registry, 'seedling_reader_oldest_read_seconds');
+    assert.equal(gauge, 0);
+  });
+
+  test('the oldest-read gauge is exported on the registry', async () => {
+    const read = pool.run('hold', 'test.holdSnapshot', { ms: 250 });
+    await waitFor(() => pool.oldestReadMs() > 100, 3_000);
+    const gauge = (await metricValue(registry, 'seedling_reader_oldest_read_seconds')) ?? 0;
+    assert.ok(gauge > 0.1, `gauge ${gauge}`);
+    await read;
+  });
+
+  test('an AbortSignal stops a running or not yet started read', async () => {
+    const ac = new AbortController();
+    const read = pool.run('abort', 'test.holdSnapshot', { ms: 10_000 }, ac.signal);
+    await waitFor(() => pool.runningReads() > 0, 3_000);
+    ac.abort();
+    await assert.rejects(read, ReadAbortedError);
+    await assert.rejects(
+      pool.run('abort', 'test.count', null, AbortSignal.abort()),
+      ReadAbortedError,
+    );
+    assert.equal(await pool.run('abort', 'test.count', null), 65);
+  });
+
+  test('handler errors come back typed; unknown handlers name the field', async () => {
+    await assert.rejects(pool.run('x', 'test.fail', null), (err) => {
+      assert.ok(err instanceof StoreError);
+      assert.match(err.message, /handler failed on purpose/);
+      return true;
+    });
+    await assert.rejects(pool.run('x', 'no.such', null), (err) => {
+      assert.ok(err instanceof InvalidInputError);
+      assert.equal(err.field, 'handler');
+      return true;
+    });
+    assert.ok(tracker.recent(1)[0]?.ok === false);
+  });
+
+  test('a full queue answers OverloadError at once', async () => {
+    const small = new ReaderPool(
+      { registry: new Registry() },
+      { path: env.dbPath, extensions: [EXTENSION], threads: 1, queueMax: 1, maxReadMs: 5_000 },
+    );
+    try {
+      const running = small.run('q', 'test.holdSnapshot', { ms: 400 });
+      await waitFor(() => small.runningReads() === 1, 3_000);
+      const queued = small.run('q', 'test.count', null);
+      await assert.rejects(small.run('q', 'test.count', null), OverloadError);
+      assert.equal(await running, 65);
+      assert.equal(await queued, 65);
+    } finally {
+      await small.close();
+    }
+  });
+});

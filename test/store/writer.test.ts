@@ -1,0 +1,289 @@
+import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { ClosedError, InvalidInputError, OverloadError, StoreError } from '../../src/errors.ts';
+import { GATE_CHECKPOINTER, GATE_FREE, WriterGate } from '../../src/store/writer-gate.ts';
+import { committedLabels, metric, startWriter } from './fixtures/writer-harness.ts';
+
+const log = (label: string, cls: 'interactive' | 'sync' = 'sync') => ({
+  op: `test.${label}`,
+  class: cls,
+  handler: 'test.log',
+  payload: { label },
+});
+const slow = (label: string, ms: number, cls: 'interactive' | 'sync' = 'sync') => ({
+  op: `test.${label}`,
+  class: cls,
+  handler: 'test.slow',
+  payload: { label, ms },
+});
+
+describe('Writer (real worker thread, real SQLite file)', () => {
+  it('commits a batch where one job fails: the failing job alone is rolled back and rejected', async () => {
+    const h = await startWriter();
+    try {
+      const results = await Promise.allSettled([
+        h.writer.write(log('a')),
+        h.writer.write({
+          op: 'test.bad',
+          class: 'sync',
+          handler: 'test.fail',
+          payload: { label: 'b' },
+        }),
+        h.writer.write(log('c')),
+      ]);
+      assert.equal(results[0]!.status, 'fulfilled');
+      assert.equal(results[2]!.status, 'fulfilled');
+      const rejected = results[1] as PromiseRejectedResult;
+      assert.ok(rejected.reason instanceof InvalidInputError, String(rejected.reason));
+      assert.equal(rejected.reason.field, 'label');
+      assert.deepEqual(committedLabels(h.file), ['a', 'c']);
+      assert.equal(await metric(h.registry, 'seedling_write_jobs_total', { result: 'failed' }), 1);
+      assert.equal(await metric(h.registry, 'seedling_write_batch_jobs_count'), 1, 'one batch');
+      assert.equal(await metric(h.registry, 'seedling_write_batch_jobs_sum'), 3, 'of 3 jobs');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('acknowledges with the handler value after COMMIT, with the generation already moved', async () => {
+    const h = await startWriter();
+    try {
+      const before = h.generation.get();
+      const seq = await h.writer.write<number>(log('x'));
+      assert.equal(seq, 1);
+      assert.ok(h.generation.get() > before);
+      assert.deepEqual(committedLabels(h.file), ['x'], 'visible to another connection: committed');
+      const seen = await new Promise<number>((resolve, reject) => {
+        const w = new Worker(
+          `const { workerData, parentPort } = require('node:worker_threads');
+           parentPort.postMessage(Number(Atomics.load(new BigInt64Array(workerData), 0)));`,
+          { eval: true, workerData: h.generation.buffer },
+        );
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      assert.equal(seen, h.generation.get(), 'another thread reads the same generation');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('lets interactive jump ahead of a sync backlog', async () => {
+    const h = await startWriter({ batchMaxMs: 5 });
+    try {
+      const sync = Array.from({ length: 15 }, (_, i) => h.writer.write(slow(`s${i}`, 15)));
+      await new Promise((r) => setTimeout(r, 20));
+      await h.writer.write(log('urgent', 'interactive'));
+      assert.ok(h.writer.depth('sync') > 5, 'most sync jobs are still waiting');
+      await Promise.all(sync);
+      const order = committedLabels(h.file);
+      assert.ok(order.indexOf('urgent') <= 3, `interactive committed early: ${order.join(',')}`);
+      assert.ok((await metric(h.registry, 'seedling_write_deferred_total')) > 0);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('does not starve background behind a sync flood', async () => {
+    const h = await startWriter({ batchMaxMs: 5, backgroundFlushMs: 20 });
+    try {
+      const sync = Array.from({ length: 30 }, (_, i) => h.writer.write(slow(`s${i}`, 10)));
+      const t0 = performance.now();
+      await h.writer.write({
+        op: 'test.bg',
+        class: 'background',
+        key: 'bg',
+        handler: 'test.log',
+        payload: { label: 'bg' },
+      });
+      const waited = performance.now() - t0;
+      assert.ok(waited < 250, `background flushed in ${waited.toFixed(0)} ms`);
+      assert.ok(h.writer.depth('sync') > 0, 'sync flood still running');
+      await Promise.all(sync);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('rejects interactive at once with OverloadError when its queue is full', async () => {
+    const h = await startWriter({ interactiveMax: 2 });
+    try {
+      const busy = h.writer.write(slow('hold', 200));
+      await new Promise((r) => setTimeout(r, 20)); // the slow job is on the writer
+      const queued = [
+        h.writer.write(log('i1', 'interactive')),
+        h.writer.write(log('i2', 'interactive')),
+      ];
+      const t0 = performance.now();
+      const err = await h.writer.write(log('i3', 'interactive')).catch((e: unknown) => e);
+      assert.ok(err instanceof OverloadError);
+      assert.ok(performance.now() - t0 < 50, 'rejected at once, not after the slow job');
+      await Promise.all([busy, ...queued]);
+      assert.deepEqual(committedLabels(h.file), ['hold', 'i1', 'i2']);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('applies back-pressure to sync: write() waits for room', async () => {
+    const h = await startWriter({ syncMax: 2, batchMaxJobs: 1 });
+    try {
+      const order: string[] = [];
+      const writes = Array.from({ length: 6 }, (_, i) =>
+        h.writer.write(slow(`s${i}`, 10)).then(() => order.push(`s${i}`)),
+      );
+      await new Promise((r) => setTimeout(r, 5));
+      assert.equal((await metric(h.registry, 'seedling_write_sync_blocked_producers')) > 0, true);
+      await Promise.all(writes);
+      assert.deepEqual(order, ['s0', 's1', 's2', 's3', 's4', 's5']);
+      assert.equal(await metric(h.registry, 'seedling_write_sync_blocked_producers'), 0);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('coalesces background writes by key: the latest value is stored, every caller answered', async () => {
+    const h = await startWriter({ backgroundFlushMs: 30 });
+    try {
+      const writes = ['v1', 'v2', 'v3', 'v4'].map((v) =>
+        h.writer.write({
+          op: 'test.put',
+          class: 'background',
+          key: 'peer:a',
+          handler: 'test.put',
+          payload: { k: 'a', v },
+        }),
+      );
+      const results = await Promise.all(writes);
+      assert.deepEqual(results, Array(4).fill({ k: 'a', v: 'v4' }));
+      const db = new DatabaseSync(h.file, { readOnly: true });
+      assert.deepEqual({ ...db.prepare('SELECT v FROM kv WHERE k = ?').get('a') }, { v: 'v4' });
+      db.close();
+      assert.equal(await metric(h.registry, 'seedling_write_background_coalesced_total'), 3);
+      assert.equal(
+        await metric(h.registry, 'seedling_write_jobs_total', { class: 'background' }),
+        1,
+      );
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('rolls back a transaction whose COMMIT failed, counts the leak, and keeps working', async () => {
+    const h = await startWriter();
+    try {
+      const [bad, good] = await Promise.allSettled([
+        h.writer.write({
+          op: 'test.badCommit',
+          class: 'sync',
+          handler: 'test.badCommit',
+          payload: null,
+        }),
+        h.writer.write(log('same-batch')),
+      ]);
+      assert.equal(bad!.status, 'rejected');
+      assert.equal(good!.status, 'rejected', 'a failed COMMIT fails every job of the batch');
+      assert.ok((good as PromiseRejectedResult).reason instanceof StoreError);
+      assert.equal(await metric(h.registry, 'seedling_write_leaked_transactions_total'), 1);
+      await h.writer.write(log('after'));
+      assert.deepEqual(committedLabels(h.file), ['after']);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('refuses unknown handlers and values that cannot cross threads, failing those alone', async () => {
+    const h = await startWriter();
+    try {
+      await assert.rejects(
+        h.writer.write({ op: 'x', class: 'sync', handler: 'nope', payload: 1 }),
+        InvalidInputError,
+      );
+      const [fn, ok] = await Promise.allSettled([
+        h.writer.write({
+          op: 'x',
+          class: 'sync',
+          handler: 'test.log',
+          payload: { label: 'f', f: () => 1 },
+        }),
+        h.writer.write(log('ok')),
+      ]);
+      assert.equal(fn!.status, 'rejected');
+      assert.equal(ok!.status, 'fulfilled');
+      assert.equal(
+        await h.writer.write({
+          op: 'x',
+          class: 'sync',
+          handler: 'test.returnsFunction',
+          payload: 1,
+        }),
+        undefined,
+      );
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('counts SQLITE_BUSY from a lock held outside the writer and retries BEGIN past a short one', async () => {
+    const h = await startWriter();
+    const other = new DatabaseSync(h.file);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      setTimeout(() => other.exec('ROLLBACK'), 30);
+      assert.equal(await h.writer.write<number>(log('after-lock')), 1);
+      assert.ok((await metric(h.registry, 'seedling_sqlite_busy_total')) > 0);
+      other.exec('BEGIN IMMEDIATE'); // now held for longer than every retry
+      const err = await h.writer.write(log('blocked')).catch((e: unknown) => e);
+      assert.ok(err instanceof StoreError && err.code === 'STORE_BUSY', String(err));
+      other.exec('ROLLBACK');
+    } finally {
+      other.close();
+      await h.stop();
+    }
+  });
+
+  it('waits on the write gate instead of colliding with a checkpoint (no SQLITE_BUSY)', async () => {
+    const gate = new WriterGate();
+    const h = await startWriter({}, undefined, { gate });
+    try {
+      assert.ok(gate.tryAcquire(GATE_CHECKPOINTER), 'the "checkpointer" holds the gate');
+      const other = new DatabaseSync(h.file);
+      other.exec('BEGIN IMMEDIATE'); // ...and the write lock, as a TRUNCATE does
+      setTimeout(() => {
+        other.exec('ROLLBACK');
+        other.close();
+        gate.release(GATE_CHECKPOINTER);
+      }, 40);
+      const t0 = performance.now();
+      await h.writer.write(log('after-checkpoint'));
+      assert.ok(performance.now() - t0 >= 30, 'the batch waited for the gate');
+      assert.equal(await metric(h.registry, 'seedling_sqlite_busy_total'), 0);
+      assert.equal(gate.holder(), GATE_FREE, 'the writer released the gate after COMMIT');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('drains every accepted write on close, then refuses new ones', async () => {
+    const h = await startWriter({ backgroundFlushMs: 10_000 });
+    const writes = Array.from({ length: 200 }, (_, i) => h.writer.write(log(`w${i}`)));
+    const bg = h.writer.write({
+      op: 'bg',
+      class: 'background',
+      key: 'k',
+      handler: 'test.log',
+      payload: { label: 'bg' },
+    });
+    const file = h.file;
+    const closing = h.writer.close();
+    await assert.rejects(h.writer.write(log('late')), ClosedError);
+    await closing;
+    await Promise.all([...writes, bg]);
+    const labels = committedLabels(file);
+    assert.equal(labels.length, 201);
+    assert.ok(labels.includes('bg'));
+    await h.stop();
+  });
+});
