@@ -31,7 +31,12 @@ export type HavesCacheDeps = {
   generation(): number;
 };
 
-export type HavesCacheInit = { maxEntries?: number; maxItems?: number };
+export type HavesCacheInit = {
+  maxEntries?: number;
+  maxItems?: number;
+  /** false: build a fresh set for every request (the naive design, for comparison only). */
+  reuse?: boolean;
+};
 
 type Entry = HavesBuild & { generation: number };
 
@@ -40,6 +45,7 @@ export class HavesCache {
   readonly #entries: LRUCache<string, Entry>;
   readonly #running = new Map<string, Promise<SealedSet>>();
   readonly #metrics: ReturnType<typeof havesMetrics>;
+  readonly #reuse: boolean;
   #builds = 0;
 
   constructor(deps: HavesCacheDeps, init: HavesCacheInit = {}) {
@@ -50,10 +56,12 @@ export class HavesCache {
       sizeCalculation: (entry) => Math.max(1, entry.set.size),
     });
     this.#metrics = havesMetrics(deps.registry, () => this.#entries.size);
+    this.#reuse = init.reuse ?? true;
   }
 
   /** The sealed set of `scope` at the current generation. */
   async get(scope: string): Promise<SealedSet> {
+    if (!this.#reuse) return this.#refresh(scope, undefined);
     const entry = this.#entries.get(scope);
     if (entry !== undefined && entry.generation === this.#deps.generation()) {
       this.#metrics.requests.inc({ outcome: 'hit' });

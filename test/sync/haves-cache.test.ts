@@ -6,27 +6,30 @@ import { SealedSet } from '../../src/sync/rbsr/index.ts';
 import { item } from './rbsr/helpers.ts';
 
 /** A cache over an in-memory "database": rows tagged with a scope, a generation bumped per insert. */
-function setup() {
+function setup(reuse = true) {
   const rows: { id: number; scope: string; n: number }[] = [];
   let generation = 0;
   let builds = 0;
   const registry = new Registry();
-  const cache = new HavesCache({
-    registry,
-    generation: () => generation,
-    async build(scope) {
-      builds++;
-      await new Promise((r) => setTimeout(r, 5));
-      const mine = rows.filter((r) => r.scope === scope);
-      return {
-        set: SealedSet.from(mine.map((r) => item(r.n))),
-        watermark: rows.length === 0 ? 0 : rows[rows.length - 1]!.id,
-      };
+  const cache = new HavesCache(
+    {
+      registry,
+      generation: () => generation,
+      async build(scope) {
+        builds++;
+        await new Promise((r) => setTimeout(r, 5));
+        const mine = rows.filter((r) => r.scope === scope);
+        return {
+          set: SealedSet.from(mine.map((r) => item(r.n))),
+          watermark: rows.length === 0 ? 0 : rows[rows.length - 1]!.id,
+        };
+      },
+      async touchedSince(scope, watermark) {
+        return rows.some((r) => r.id > watermark && r.scope === scope);
+      },
     },
-    async touchedSince(scope, watermark) {
-      return rows.some((r) => r.id > watermark && r.scope === scope);
-    },
-  });
+    { reuse },
+  );
   const insert = (scope: string, n: number) => {
     rows.push({ id: rows.length + 1, scope, n });
     generation++;
@@ -74,5 +77,13 @@ describe('HavesCache', () => {
     assert.equal(x, y);
     assert.equal(x.size, 2);
     assert.equal(t.cache.builds, 2);
+  });
+
+  it('with reuse off (the naive profile), builds for every request', async () => {
+    const t = setup(false);
+    t.insert('doc:a', 1);
+    await Promise.all([t.cache.get('doc:a'), t.cache.get('doc:a')]);
+    await t.cache.get('doc:a');
+    assert.equal(t.builds(), 3);
   });
 });

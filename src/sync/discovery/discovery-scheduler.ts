@@ -47,6 +47,8 @@ export type DiscoveryDeps<P> = {
 };
 
 export type DiscoveryInit = PeerChoiceInit & {
+  /** false: every ask runs its own task, nothing is joined or reused (the naive design, for comparison only). */
+  shareTasks?: boolean;
   workers?: number;
   interestTtlMs?: number;
   resultTtlMs?: number;
@@ -64,6 +66,7 @@ export class DiscoveryScheduler<P> {
   readonly #sweeper: NodeJS.Timeout;
   #running = { hot: 0, background: 0 };
   #closed = false;
+  #unshared = 0;
   /** Dials (peers asked) summed over finished tasks; the storm bench divides by tasks. */
   dials = 0;
 
@@ -75,6 +78,7 @@ export class DiscoveryScheduler<P> {
       interestTtlMs: init.interestTtlMs ?? DISCOVERY_INTEREST_TTL_MS,
       resultTtlMs: init.resultTtlMs ?? DISCOVERY_RESULT_TTL_MS,
       peerParallelism: init.peerParallelism ?? DISCOVERY_PEER_PARALLELISM,
+      shareTasks: init.shareTasks ?? true,
     };
     this.#finished = new LRUCache({ max: DISCOVERY_MAX_FINISHED, ttl: this.#init.resultTtlMs });
     this.#metrics = discoveryMetrics(deps.registry, () => this.#running);
@@ -86,6 +90,7 @@ export class DiscoveryScheduler<P> {
   discover(req: DiscoveryRequest): DiscoveryProgress {
     if (this.#closed) throw new ClosedError('discovery');
     const request = normalizeRequest(req);
+    if (!this.#init.shareTasks) request.key = `${request.key}#${++this.#unshared}`;
     const now = this.#now();
     const active = this.#active.get(request.key);
     if (active !== undefined) {

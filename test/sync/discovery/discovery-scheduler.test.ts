@@ -146,4 +146,12 @@ describe('DiscoveryScheduler', () => {
     assert.notEqual(k?.state, 'expired');
     await t.scheduler.close();
   });
+
+  it('with task sharing off (the naive profile), every ask runs its own task', async () => {
+    const t = setup({ authorities: ['site'], present: true, shareTasks: false });
+    const keys = [0, 1, 2].map(() => t.scheduler.discover({ iri: IRI }).key);
+    assert.equal(new Set(keys).size, 3);
+    await Promise.all(keys.map((k) => t.scheduler.settled(k)));
+    assert.equal(t.asked.length, 3);
+  });
 });
