@@ -66,7 +66,10 @@ export class ReadTimeoutError extends SeedlingError {
   readonly handler: string;
 
   constructor(op: string, handler: string, maxReadMs: number) {
-    super('READ_TIMEOUT', `read ${handler} (${op}) ran longer than ${maxReadMs} ms and was stopped`);
+    super(
+      'READ_TIMEOUT',
+      `read ${handler} (${op}) ran longer than ${maxReadMs} ms and was stopped`,
+    );
     this.name = 'ReadTimeoutError';
     this.op = op;
     this.handler = handler;

@@ -1,0 +1,82 @@
+import type { DocumentState } from '../index/replay/document-state.ts';
+import type { DiscoveryRequest } from '../sync/discovery/discovery-request.ts';
+import type { DiscoveryProgress } from '../sync/discovery/discovery-task.ts';
+import type { WriteClass } from '../types.ts';
+
+/**
+ * What one Seed API key (`/api/<Key>`) is made of, and what it may use. Each key lives in its own
+ * file under `keys/` and is listed in `keys/all-keys.ts`; the server knows nothing key-specific.
+ */
+
+/** How a GET query parameter is read, taken from the type of the field in the key's input schema. */
+export type ParamKind = 'string' | 'number' | 'boolean' | 'json';
+
+/** The parts of the store the API uses (structural, so the API does not import the writer). */
+export type ApiStore = {
+  write<T = unknown>(job: {
+    op: string;
+    class: WriteClass;
+    handler: string;
+    payload: unknown;
+    key?: string;
+  }): Promise<T>;
+  read<T = unknown>(req: {
+    op: string;
+    handler: string;
+    args: unknown;
+    signal?: AbortSignal;
+  }): Promise<T>;
+  generation: { get(): number };
+};
+
+/** A cache of replayed documents by (document, version); REPLAY's DocumentCache fits it. */
+export type ResourceLoader = (args: {
+  account: string;
+  path: string;
+  version?: string | null;
+}) => Promise<DocumentState | null>;
+
+/** The discovery scheduler as the API uses it (src/sync/discovery); absent when p2p is off. */
+export type DiscoveryPort = {
+  /** Starts a task or joins the running one (renewing its interest); returns its state at once. */
+  discover(req: DiscoveryRequest): DiscoveryProgress;
+  onProgress(listener: (p: DiscoveryProgress) => void): () => void;
+};
+
+export type KeyContext = {
+  store: ApiStore;
+  /** Loads a replayed document (cached, single-flight); falls back to `replay.resource` in the pool. */
+  loadResource: ResourceLoader;
+  log: (msg: string, extra?: object) => void;
+  discovery?: DiscoveryPort;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+};
+
+export type ApiKey<I = unknown, O = unknown> = {
+  key: string;
+  method: 'GET' | 'POST';
+  /**
+   * GET: kind of each query parameter, from the key's input schema (`__value` for a non-object
+   * input). The contract test checks these against `seed-api/schemas/<Key>.json`.
+   */
+  params?: Record<string, ParamKind>;
+  /**
+   * GET: builds the input from the parsed parameters (compact forms such as `id=<hm://…>`);
+   * absent, the parsed parameters are the input.
+   */
+  toInput?: (params: Record<string, unknown>) => I;
+  /** POST: checks the decoded CBOR body and returns the input (throws InvalidInputError). */
+  checkBody?: (body: unknown) => I;
+  /** The answer depends only on the database: ETag from the generation, 304 when unchanged. */
+  cacheable: boolean;
+  /**
+   * Run the whole key — index reads, mapping to wire shapes and superjson serialization — on a
+   * reader-pool thread (`api.render`), so a big listing costs the main thread nothing but sending
+   * a string. Only for keys whose `run` uses nothing but `ctx.store.read` of index handlers.
+   */
+  renderInPool?: boolean;
+  /** Seedling's own key, beyond Seed's API: it has no file in seed-api/schemas. */
+  ownKey?: boolean;
+  run(ctx: KeyContext, input: I): Promise<O>;
+};

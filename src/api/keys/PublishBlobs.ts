@@ -1,0 +1,83 @@
+import { API_MAX_BLOBS_PER_PUBLISH } from '../../constants.ts';
+import { BlobError, InvalidInputError } from '../../errors.ts';
+import type { IndexInput, PreparedBlob, PutResult } from '../../index/index-input.ts';
+import type { ApiKey } from '../api-key.ts';
+import { asObject } from '../query-params.ts';
+
+type Input = { blobs: { cid?: string; data: Uint8Array }[] };
+
+/**
+ * `PublishBlobs`: verify, store and index blobs; answers their CIDs in request order.
+ *
+ * All-or-nothing at verification: every blob is verified first in the reader pool
+ * (`index.prepareBlobs`: size, CID match, DAG-CBOR, signature). If any fails, the request answers
+ * 400 naming the first bad blob (`blobs[i]: why`) and NOTHING of it is written. Only a fully valid
+ * request reaches the writer, as one `interactive` job (`index.putBlobs`), so the writer thread
+ * does no hashing or signature work. Blobs already stored are left as they are (a duplicate is ok).
+ */
+export const PublishBlobsKey: ApiKey<Input, { cids: string[] }> = {
+  key: 'PublishBlobs',
+  method: 'POST',
+  checkBody,
+  cacheable: false,
+  async run(ctx, input) {
+    if (input.blobs.length === 0) return { cids: [] };
+    const prepared = await ctx.store.read<PreparedBlob[]>({
+      op: 'api.PublishBlobs',
+      handler: 'index.prepareBlobs',
+      args: input.blobs,
+      signal: ctx.signal,
+    });
+    const ready = prepared.map((p, i) => {
+      if (p.kind === 'error')
+        throw new BlobError(p.code, p.error.replace(/^blobs\[\d+\](\.\w+)?: /, ''), {
+          field: `blobs[${i}]`,
+        });
+      return p;
+    });
+    const results = await ctx.store.write<PutResult[]>({
+      op: 'api.PublishBlobs',
+      class: 'interactive',
+      handler: 'index.putBlobs',
+      payload: ready,
+    });
+    const failed = results.findIndex((r) => !r.ok);
+    if (failed >= 0) {
+      const r = results[failed]!;
+      throw new BlobError(r.code ?? 'BLOB_REJECTED', r.error ?? 'rejected by the index', {
+        field: `blobs[${failed}]`,
+      });
+    }
+    return { cids: ready.map((p: IndexInput) => p.cid) };
+  },
+};
+
+function checkBody(body: unknown): Input {
+  const o = asObject(body, 'body');
+  const blobs = o.blobs;
+  if (!Array.isArray(blobs)) throw new InvalidInputError('must be an array', { field: 'blobs' });
+  if (blobs.length > API_MAX_BLOBS_PER_PUBLISH) {
+    throw new InvalidInputError(`at most ${API_MAX_BLOBS_PER_PUBLISH} blobs per request`, {
+      field: 'blobs',
+    });
+  }
+  return { blobs: blobs.map((b, i) => checkItem(b, i)) };
+}
+
+function checkItem(value: unknown, i: number): { cid?: string; data: Uint8Array } {
+  const item = asObject(value, `blobs[${i}]`);
+  if (!(item.data instanceof Uint8Array)) {
+    throw new InvalidInputError('must be a byte string', { field: `blobs[${i}].data` });
+  }
+  const cid = cidText(item.cid, i);
+  return cid === undefined ? { data: item.data } : { cid, data: item.data };
+}
+
+/** A CID given as text, or as a CBOR link (tag 42) by a client that encodes it so. */
+function cidText(value: unknown, i: number): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && (value as { asCID?: unknown }).asCID === value)
+    return String(value);
+  throw new InvalidInputError('must be a CID string', { field: `blobs[${i}].cid` });
+}

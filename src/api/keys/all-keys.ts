@@ -1,0 +1,35 @@
+import type { ApiKey } from '../api-key.ts';
+import { AccountKey } from './Account.ts';
+import { CommentKey } from './Comment.ts';
+import { DiscoverKey } from './Discover.ts';
+import { DiscoveryStatusKey } from './DiscoveryStatus.ts';
+import { GetCIDKey } from './GetCID.ts';
+import { ListAccountsKey } from './ListAccounts.ts';
+import { ListCapabilitiesKey } from './ListCapabilities.ts';
+import { ListChangesKey } from './ListChanges.ts';
+import { ListCommentsKey } from './ListComments.ts';
+import { ListEventsKey } from './ListEvents.ts';
+import { PrepareDocumentChangeKey } from './PrepareDocumentChange.ts';
+import { PublishBlobsKey } from './PublishBlobs.ts';
+import { QueryKey } from './Query.ts';
+import { ResourceKey } from './Resource.ts';
+import { ResourceMetadataKey } from './ResourceMetadata.ts';
+
+/** Every key this node serves (SEED-API.md first tier, plus Seedling's `Discover`). Others answer 404 `Unknown query key`. */
+export const ALL_KEYS: ApiKey[] = [
+  ResourceKey,
+  ResourceMetadataKey,
+  AccountKey,
+  ListAccountsKey,
+  QueryKey,
+  ListEventsKey,
+  ListChangesKey,
+  ListCommentsKey,
+  CommentKey,
+  ListCapabilitiesKey,
+  GetCIDKey,
+  DiscoveryStatusKey,
+  PublishBlobsKey,
+  PrepareDocumentChangeKey,
+  DiscoverKey,
+] as ApiKey[];

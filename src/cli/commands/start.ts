@@ -1,0 +1,113 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { API_DEFAULT_HOST, API_DEFAULT_PORT, NODE_DEFAULT_DATA_DIR } from '../../constants.ts';
+import { type Command, UsageError } from '../command.ts';
+
+const usage = `Usage: seedling start [options]
+
+Runs a Seedling node: the store in DIR, the Seed HTTP API and the libp2p sync node.
+Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+
+Options:
+  --data DIR             data directory (default ${NODE_DEFAULT_DATA_DIR})
+  --http HOST:PORT       HTTP API address (default ${API_DEFAULT_HOST}:${API_DEFAULT_PORT}; port 0 = any)
+  --p2p MULTIADDR        libp2p listen address, repeatable (default /ip4/127.0.0.1/tcp/0)
+  --announce MULTIADDR   address announced to peers instead of the listen ones, repeatable
+  --bootstrap MULTIADDR  peer to dial at start (…/p2p/<peer id>), repeatable
+  --gateway MULTIADDR    gateway asked first by every discovery (…/p2p/<peer id>), repeatable
+  --no-p2p               run without networking
+`;
+
+export type StartOptions = {
+  dataDir: string;
+  host: string;
+  port: number;
+  p2p: { listen: string[]; announce: string[]; bootstrap: string[] } | false;
+  gateways: string[];
+};
+
+/** Parses `seedling start` arguments; UsageError on anything wrong. */
+export function parseStartArgs(args: string[]): StartOptions {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  const { host, port } = parseHostPort(v.http ?? `${API_DEFAULT_HOST}:${API_DEFAULT_PORT}`);
+  const p2p = v['no-p2p']
+    ? false
+    : { listen: v.p2p ?? [], announce: v.announce ?? [], bootstrap: v.bootstrap ?? [] };
+  const gateways = v.gateway ?? [];
+  if (!p2p && gateways.length > 0) throw new UsageError('--gateway needs p2p (drop --no-p2p)');
+  return { dataDir: resolve(v.data ?? NODE_DEFAULT_DATA_DIR), host, port, p2p, gateways };
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      data: { type: 'string' },
+      http: { type: 'string' },
+      p2p: { type: 'string', multiple: true },
+      announce: { type: 'string', multiple: true },
+      bootstrap: { type: 'string', multiple: true },
+      gateway: { type: 'string', multiple: true },
+      'no-p2p': { type: 'boolean' },
+    },
+  });
+}
+
+/** `HOST:PORT`, `[::1]:PORT` or `:PORT` (host defaults to loopback). */
+export function parseHostPort(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65535) throw new UsageError(`--http must be HOST:PORT, got "${text}"`);
+  return { host: m[1] ?? (m[2] || API_DEFAULT_HOST), port };
+}
+
+async function run(args: string[]): Promise<number> {
+  const options = parseStartArgs(args);
+  const log = (msg: string, extra?: object) =>
+    process.stderr.write(`${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}\n`);
+  // Loaded here, not at the top: `seedling --help` loads every command and must stay light.
+  const { startNode } = await import('../../node.ts');
+  const node = await startNode({
+    dataDir: options.dataDir,
+    http: { host: options.host, port: options.port },
+    p2p: options.p2p,
+    sync: { gateways: options.gateways },
+    log,
+  });
+  process.stdout.write(`seedling: data in ${options.dataDir}\n`);
+  process.stdout.write(`seedling: HTTP API on ${node.url} (metrics ${node.url}/metrics)\n`);
+  for (const addr of node.net?.multiaddrs() ?? []) {
+    process.stdout.write(`seedling: p2p listening on ${addr.toString()}\n`);
+  }
+  await waitForSignal();
+  process.stdout.write('seedling: shutting down\n');
+  await node.close();
+  return 0;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export const startCommand: Command = {
+  words: ['start'],
+  summary: 'run a node: store, Seed HTTP API and libp2p sync',
+  usage,
+  run,
+};

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { ParamKind } from '../../src/api/api-key.ts';
+import { ALL_KEYS } from '../../src/api/keys/all-keys.ts';
+import { formatHmId } from '../../src/blob/hm-id.ts';
+import {
+  makeCapability,
+  makeComment,
+  makeDocument,
+  makeProfile,
+  testKey,
+} from '../fixtures/blob-factory.ts';
+import {
+  assertMatchesOutput,
+  loadSchema,
+  publishBody,
+  SCHEMA_DIR,
+  startTestNode,
+  type TestNode,
+} from './helpers.ts';
+
+/**
+ * The contract: every key this node serves answers, over real HTTP and decoded with superjson,
+ * exactly what `seed-api/schemas/<Key>.json` allows (the shapes Seed's own client validates).
+ */
+
+const alice = testKey('alice');
+const bob = testKey('bob');
+const home = makeDocument(alice, { genesis: 'cli', title: 'Alice home', changes: 1 });
+const child = makeDocument(alice, { path: '/notes', title: 'Notes', changes: 2 });
+const comment = makeComment(bob, {
+  space: alice.principal,
+  path: '/notes',
+  version: [child.changes.at(-1)!.cid],
+});
+const capability = makeCapability(alice, bob.principal, { path: '/notes' });
+const profile = makeProfile(alice, { name: 'Alice' });
+
+let node: TestNode;
+/** Keys of Seed's API (Seedling's own keys, such as Discover, have no schema file). */
+const SEED_KEYS = ALL_KEYS.filter((k) => !k.ownKey);
+const served = new Set<string>();
+
+/** GET a key, check 200 and the output schema, remember the key as covered. */
+async function checkGet(key: string, params: Record<string, string>) {
+  const res = await node.get(key, params);
+  assert.equal(res.status, 200, `${key}: ${res.text}`);
+  assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+  assertMatchesOutput(key, res.body);
+  served.add(key);
+  return res.body as Record<string, unknown>;
+}
+
+describe('Seed API contract', () => {
+  before(async () => {
+    node = await startTestNode();
+    const blobs = [...home.all, ...child.all, comment, capability, profile];
+    const res = await node.post('PublishBlobs', publishBody(blobs));
+    assert.equal(res.status, 200, res.text);
+    assertMatchesOutput('PublishBlobs', res.body);
+    served.add('PublishBlobs');
+  });
+  after(() => node.stop());
+
+  it('Resource: a live document, and not-found', async () => {
+    const doc = await checkGet('Resource', { id: `hm://${alice.accountId}/notes` });
+    assert.equal(doc.type, 'document');
+    const missing = await checkGet('Resource', { id: `hm://${alice.accountId}/nope` });
+    assert.equal(missing.type, 'not-found');
+  });
+
+  it('ResourceMetadata, Account, ListAccounts', async () => {
+    await checkGet('ResourceMetadata', { id: `hm://${alice.accountId}/notes` });
+    const account = await checkGet('Account', { id: alice.accountId });
+    assert.equal(account.type, 'account');
+    const unknown = await checkGet('Account', { id: testKey('nobody').accountId });
+    assert.equal(unknown.type, 'account-not-found');
+    await checkGet('ListAccounts', {});
+  });
+
+  it('Query with sortTime as a real Date and generation as a bigint', async () => {
+    const out = await checkGet('Query', {
+      includes: JSON.stringify([{ space: alice.accountId, path: '', mode: 'AllDescendants' }]),
+      sort: JSON.stringify([{ term: 'UpdateTime', reverse: true }]),
+    });
+    const results = out.results as Record<string, unknown>[];
+    assert.equal(results.length, 1);
+    assert.ok(results[0]!.sortTime instanceof Date);
+    const info = results[0]!.generationInfo as { generation: unknown };
+    assert.equal(typeof info.generation, 'bigint');
+  });
+
+  it('ListEvents, ListChanges, ListComments, Comment, ListCapabilities', async () => {
+    const events = await checkGet('ListEvents', { pageSize: '5' });
+    assert.equal(typeof events.nextPageToken, 'string');
+    const target = formatHmId({ uid: alice.accountId, path: ['notes'] });
+    const changes = await checkGet('ListChanges', { targetId: target });
+    assert.equal((changes.changes as unknown[]).length, 3);
+    const comments = await checkGet('ListComments', {
+      targetId: JSON.stringify({ uid: alice.accountId, path: ['notes'] }),
+    });
+    const list = comments.comments as { id: string }[];
+    assert.equal(list.length, 1);
+    await checkGet('Comment', { __value: list[0]!.id });
+    await checkGet('ListCapabilities', { targetId: target });
+  });
+
+  it('GetCID and DiscoveryStatus', async () => {
+    const got = await checkGet('GetCID', { cid: child.ref.cid.toString() });
+    assert.equal((got.value as { type: string }).type, 'Ref');
+    const found = await checkGet('DiscoveryStatus', { uid: alice.accountId, path: 'notes' });
+    assert.equal(found.state, 'found');
+    await checkGet('DiscoveryStatus', { uid: bob.accountId, path: 'x/y', l: '' });
+  });
+
+  it('PrepareDocumentChange answers unsigned change bytes', async () => {
+    const res = await node.post('PrepareDocumentChange', {
+      account: alice.accountId,
+      path: '/notes',
+      changes: [{ op: { case: 'setMetadata', value: { key: 'name', value: 'Renamed' } } }],
+    });
+    assert.equal(res.status, 200, res.text);
+    assertMatchesOutput('PrepareDocumentChange', res.body);
+    assert.ok((res.body as { unsignedChange: unknown }).unsignedChange instanceof Uint8Array);
+    served.add('PrepareDocumentChange');
+  });
+
+  it('an unserved key answers 404 Unknown query key', async () => {
+    const res = await node.get('Search', { searchQuery: 'x' });
+    assert.equal(res.status, 404);
+    assert.deepEqual(res.body, { error: 'Unknown query key: Search' });
+  });
+
+  it('covered every key the node serves', () => {
+    assert.deepEqual([...served].sort(), SEED_KEYS.map((k) => k.key).sort());
+  });
+});
+
+describe('keys match their schema files', () => {
+  /** Fields sent in a compact form instead of the schema's JSON (SEED-API.md "GET input"). */
+  const COMPACT: Record<string, string[]> = {
+    DiscoveryStatus: ['path'],
+    ListChanges: ['targetId'],
+    ListCapabilities: ['targetId'],
+    ListComments: ['targetId'],
+  };
+
+  it('every served key has a schema with its method', () => {
+    const files = new Set(readdirSync(SCHEMA_DIR).map((f) => f.replace(/\.json$/, '')));
+    for (const key of SEED_KEYS) {
+      assert.ok(files.has(key.key), `${key.key} has no schema file`);
+      assert.equal(loadSchema(key.key).method, key.method, key.key);
+    }
+  });
+
+  it('GET parameter kinds follow the input schema', () => {
+    for (const key of SEED_KEYS.filter((k) => k.method === 'GET')) {
+      const input = loadSchema(key.key).input as {
+        type?: string;
+        properties?: Record<string, unknown>;
+      };
+      const props =
+        input.properties ?? (input.type === 'string' ? { __value: { type: 'string' } } : {});
+      for (const [field, schema] of Object.entries(props)) {
+        if (COMPACT[key.key]?.includes(field)) continue;
+        assert.equal(key.params?.[field], kindOf(schema), `${key.key}.${field}`);
+      }
+    }
+  });
+});
+
+function kindOf(schema: unknown): ParamKind {
+  const s = schema as { type?: string | string[]; anyOf?: unknown[] };
+  if (s.anyOf) {
+    const kinds = s.anyOf.map(kindOf).filter((k) => k !== ('null' as ParamKind));
+    return kinds[0] ?? 'json';
+  }
+  const types = (Array.isArray(s.type) ? s.type : [s.type]).filter((t) => t !== 'null');
+  const t = types[0];
+  if (t === 'string') return 'string';
+  if (t === 'number' || t === 'integer') return 'number';
+  if (t === 'boolean') return 'boolean';
+  if (t === undefined && Array.isArray(s.type)) return 'null' as ParamKind;
+  return 'json';
+}

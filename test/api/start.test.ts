@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { UsageError } from '../../src/cli/command.ts';
+import { parseHostPort, parseStartArgs } from '../../src/cli/commands/start.ts';
+import { API_DEFAULT_PORT } from '../../src/constants.ts';
+import { startNode } from '../../src/node.ts';
+
+describe('seedling start arguments', () => {
+  it('has loopback defaults', () => {
+    const o = parseStartArgs([]);
+    assert.equal(o.host, '127.0.0.1');
+    assert.equal(o.port, API_DEFAULT_PORT);
+    assert.match(o.dataDir, /\.seedling$/);
+    assert.deepEqual(o.p2p, { listen: [], announce: [], bootstrap: [] });
+    assert.deepEqual(o.gateways, []);
+  });
+
+  it('reads repeated multiaddrs and --no-p2p', () => {
+    const o = parseStartArgs([
+      '--data',
+      '/tmp/x',
+      '--http',
+      ':8080',
+      '--p2p',
+      '/ip4/0.0.0.0/tcp/4001',
+      '--p2p',
+      '/ip4/0.0.0.0/tcp/4002',
+      '--bootstrap',
+      '/ip4/1.2.3.4/tcp/1/p2p/QmX',
+    ]);
+    assert.equal(o.dataDir, '/tmp/x');
+    assert.equal(o.port, 8080);
+    assert.deepEqual(o.p2p ? o.p2p.listen : null, [
+      '/ip4/0.0.0.0/tcp/4001',
+      '/ip4/0.0.0.0/tcp/4002',
+    ]);
+    assert.equal(parseStartArgs(['--no-p2p']).p2p, false);
+  });
+
+  it('refuses bad input with a usage error', () => {
+    assert.throws(() => parseStartArgs(['--nope']), UsageError);
+    assert.throws(
+      () => parseStartArgs(['--no-p2p', '--gateway', '/ip4/1.2.3.4/tcp/1']),
+      UsageError,
+    );
+    assert.throws(() => parseHostPort('localhost'), UsageError);
+    assert.throws(() => parseHostPort('h:99999'), UsageError);
+    assert.deepEqual(parseHostPort('[::1]:80'), { host: '::1', port: 80 });
+  });
+});
+
+describe('startNode', () => {
+  it('runs store, API and libp2p together and closes them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seedling-node-'));
+    try {
+      const node = await startNode({
+        dataDir: dir,
+        http: { port: 0 },
+        p2p: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+        store: { readerThreads: 1 },
+      });
+      assert.ok(node.net, 'libp2p is on');
+      assert.ok(node.net.multiaddrs().length > 0);
+      const res = await fetch(`${node.url}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /seedling_api_request_duration_seconds/);
+      await node.close();
+      await assert.rejects(fetch(`${node.url}/metrics`));
+      assert.ok(existsSync(join(dir, 'peer-key')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('seedling start (process)', () => {
+  it('logs where it listens and exits 0 on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seedling-start-'));
+    const child = spawn(
+      process.execPath,
+      ['src/cli/main.ts', 'start', '--data', dir, '--http', '127.0.0.1:0', '--no-p2p'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listen line: ${out}`)), 20_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /HTTP API on (http:\/\/\S+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+        child.on('exit', () => reject(new Error(`exited early: ${out}`)));
+      });
+      const res = await fetch(`${url}/api/ListEvents`);
+      assert.equal(res.status, 200);
+      const code = await new Promise<number | null>((resolve) => {
+        child.on('exit', (c) => resolve(c));
+        child.kill('SIGTERM');
+      });
+      assert.equal(code, 0);
+      assert.ok(existsSync(join(dir, 'seedling.db')));
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
