@@ -130,7 +130,8 @@ describe('sync against hostile peers', () => {
     const abort = new AbortController();
     let served = 0;
     const peer = await scriptedPeer(site.blobs, async (asked, byCid) => {
-      if (++served === 2) abort.abort(new Error('the user navigated away'));
+      // Two fetches run at once; the third arrives only after a reply landed, then we cancel.
+      if (++served === 3) abort.abort(new Error('the user navigated away'));
       return asked.map((cid) => ({ cid, data: byCid.get(cid.toString())! }));
     });
     const fresh = await startTestNode({ engine: { fetchBatch: 4 } });
