@@ -10,4 +10,12 @@ export const COMMANDS: Array<{ words: string[]; load: () => Promise<Command> }> 
   { words: ['doc'], load: async () => (await import('./commands/doc.ts')).docCommand },
   { words: ['query'], load: async () => (await import('./commands/query.ts')).queryCommand },
   { words: ['feed'], load: async () => (await import('./commands/feed.ts')).feedCommand },
+  {
+    words: ['discover'],
+    load: async () => (await import('./commands/discover.ts')).discoverCommand,
+  },
+  {
+    words: ['subscribe'],
+    load: async () => (await import('./commands/subscribe.ts')).subscribeCommand,
+  },
 ];

@@ -7,7 +7,8 @@ import superjson from 'superjson';
 import { type NodeInit, type SeedlingNodeHandle, startNode } from '../../src/node.ts';
 
 /** Where the Seed API contract lives (copied from Seed's client validation; SEED-API.md). */
-export const SCHEMA_DIR = process.env.SEED_API_SCHEMAS ?? '/work/shared/seed-api/schemas';
+export const SCHEMA_DIR =
+  process.env.SEED_API_SCHEMAS ?? new URL('../fixtures/seed-api/schemas', import.meta.url).pathname;
 
 export type SchemaFile = {
   key: string;

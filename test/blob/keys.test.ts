@@ -29,7 +29,7 @@ const BLOBS_MD_VECTOR: Vector = {
   accountId: 'z6Mkm3c7LJn7vJ7XZQZHKNufnG6v9mCsVwLoG6v8ngY7aXq8',
 };
 /** The shared vector file, when this runs in the workspace that has it. */
-const SHARED_VECTORS = new URL('../../../shared/vectors/keys.json', import.meta.url);
+const SHARED_VECTORS = new URL('../fixtures/vectors/keys.json', import.meta.url);
 const vectors: Vector[] = [
   BLOBS_MD_VECTOR,
   ...(existsSync(SHARED_VECTORS) ? JSON.parse(readFileSync(SHARED_VECTORS, 'utf8')).vectors : []),

@@ -4,15 +4,14 @@
  * superjson), not through the CLI's own client, so a bug shared by both cannot hide.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import superjson from 'superjson';
 import { type SeedlingNodeHandle, startNode } from '../../src/node.ts';
+import { cli } from './run-cli.ts';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const MNEMONIC = 'parrot midnight lion defense ski senior trouble slice chase spot history awkward';
 const ACCOUNT = 'z6Mkm3c7LJn7vJ7XZQZHKNufnG6v9mCsVwLoG6v8ngY7aXq8';
 const DOC_ID = `hm://${ACCOUNT}/hello`;
@@ -29,23 +28,6 @@ after(async () => {
   await node?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-type Run = { code: number; stdout: string; stderr: string };
-
-/** Runs the CLI asynchronously: the node answers from this same process's event loop. */
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [MAIN, ...args],
-      { encoding: 'utf8', timeout: 30_000, env: { ...process.env, SEEDLING_MNEMONIC: '' } },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: unknown }).code as number) : 0;
-        resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
-      },
-    );
-  });
-}
 
 async function api<T = Record<string, unknown>>(key: string, query: Record<string, string>) {
   const res = await fetch(`${node.url}/api/${key}?${new URLSearchParams(query)}`);

@@ -14,8 +14,9 @@ import { PublishBlobsKey } from './PublishBlobs.ts';
 import { QueryKey } from './Query.ts';
 import { ResourceKey } from './Resource.ts';
 import { ResourceMetadataKey } from './ResourceMetadata.ts';
+import { ListSubscriptionsKey, SubscribeKey, UnsubscribeKey } from './Subscriptions.ts';
 
-/** Every key this node serves (SEED-API.md first tier, plus Seedling's `Discover`). Others answer 404 `Unknown query key`. */
+/** Every key this node serves (SEED-API.md first tier, plus Seedling's `Discover` and subscriptions). Others answer 404 `Unknown query key`. */
 export const ALL_KEYS: ApiKey[] = [
   ResourceKey,
   ResourceMetadataKey,
@@ -32,4 +33,7 @@ export const ALL_KEYS: ApiKey[] = [
   PublishBlobsKey,
   PrepareDocumentChangeKey,
   DiscoverKey,
+  SubscribeKey,
+  UnsubscribeKey,
+  ListSubscriptionsKey,
 ] as ApiKey[];
