@@ -41,6 +41,13 @@ describe('seedling start arguments', () => {
     assert.equal(parseStartArgs(['--no-p2p']).p2p, false);
   });
 
+  it('reads site servers per space', () => {
+    const o = parseStartArgs(['--site', 'z6MkAccount=/ip4/127.0.0.1/tcp/1/p2p/QmX']);
+    assert.deepEqual(o.sites, { z6MkAccount: '/ip4/127.0.0.1/tcp/1/p2p/QmX' });
+    assert.throws(() => parseStartArgs(['--site', 'z6MkAccount']), UsageError);
+    assert.throws(() => parseStartArgs(['--site', 'a=/ip4/1.2.3.4/tcp/1']), /p2p/);
+  });
+
   it('refuses bad input with a usage error', () => {
     assert.throws(() => parseStartArgs(['--nope']), UsageError);
     assert.throws(

@@ -15,6 +15,7 @@ Options:
   --announce MULTIADDR   address announced to peers instead of the listen ones, repeatable
   --bootstrap MULTIADDR  peer to dial at start (…/p2p/<peer id>), repeatable
   --gateway MULTIADDR    gateway asked first by every discovery (…/p2p/<peer id>), repeatable
+  --site ACCOUNT=MULTIADDR  the site server of a space: asked first for that account, repeatable
   --no-p2p               run without networking
 `;
 
@@ -24,6 +25,8 @@ export type StartOptions = {
   port: number;
   p2p: { listen: string[]; announce: string[]; bootstrap: string[] } | false;
   gateways: string[];
+  /** Site server per space: account ID → multiaddr. */
+  sites: Record<string, string>;
 };
 
 /** Parses `seedling start` arguments; UsageError on anything wrong. */
@@ -40,8 +43,18 @@ export function parseStartArgs(args: string[]): StartOptions {
     ? false
     : { listen: v.p2p ?? [], announce: v.announce ?? [], bootstrap: v.bootstrap ?? [] };
   const gateways = v.gateway ?? [];
-  if (!p2p && gateways.length > 0) throw new UsageError('--gateway needs p2p (drop --no-p2p)');
-  return { dataDir: resolve(v.data ?? NODE_DEFAULT_DATA_DIR), host, port, p2p, gateways };
+  const sites: Record<string, string> = {};
+  for (const item of v.site ?? []) {
+    const at = item.indexOf('=');
+    if (at <= 0 || !item.slice(at + 1).includes('/p2p/')) {
+      throw new UsageError(`--site must be ACCOUNT=MULTIADDR with /p2p/<peer id>, got "${item}"`);
+    }
+    sites[item.slice(0, at)] = item.slice(at + 1);
+  }
+  if (!p2p && (gateways.length > 0 || Object.keys(sites).length > 0)) {
+    throw new UsageError('--gateway and --site need p2p (drop --no-p2p)');
+  }
+  return { dataDir: resolve(v.data ?? NODE_DEFAULT_DATA_DIR), host, port, p2p, gateways, sites };
 }
 
 function parse(args: string[]) {
@@ -56,6 +69,7 @@ function parse(args: string[]) {
       announce: { type: 'string', multiple: true },
       bootstrap: { type: 'string', multiple: true },
       gateway: { type: 'string', multiple: true },
+      site: { type: 'string', multiple: true },
       'no-p2p': { type: 'boolean' },
     },
   });
@@ -79,7 +93,7 @@ async function run(args: string[]): Promise<number> {
     dataDir: options.dataDir,
     http: { host: options.host, port: options.port },
     p2p: options.p2p,
-    sync: { gateways: options.gateways },
+    sync: { gateways: options.gateways, sites: options.sites },
     log,
   });
   process.stdout.write(`seedling: data in ${options.dataDir}\n`);
