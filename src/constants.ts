@@ -179,6 +179,8 @@ export const READER_MAX_READ_MS = 5_000;
 export const READER_OVERLOAD_RETRY_MS = 250;
 /** Page cache of each reader connection (KiB). */
 export const READER_CACHE_SIZE_KIB = 16 * 1024;
+/** WAL bytes not yet copied by the checkpointer above which the writer takes one sync job per batch (back-pressure from the disk). */
+export const WAL_SYNC_THROTTLE_BYTES = 256 * 1024 * 1024;
 /** Checkpointer: PASSIVE checkpoint interval. */
 export const CHECKPOINT_INTERVAL_MS = 1_000;
 /** Checkpointer: TRUNCATE once a PASSIVE found the WAL fully copied and the WAL file is larger than this. */

@@ -58,7 +58,8 @@ type KindMetrics = {
  * 3. With `enabled: false` nothing is recorded and no metric moves.
  */
 export class OperationTracker {
-  readonly enabled: boolean;
+  /** `false` makes `record()` a no-op; may be flipped at run time (the overhead bench alternates it). */
+  enabled: boolean;
   readonly capacity: number;
   readonly #ops: string[];
   readonly #kinds: Uint8Array;

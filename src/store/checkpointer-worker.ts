@@ -7,38 +7,53 @@
  * 2. Every `intervalMs`, `PASSIVE`: copies what it can without waiting on anyone (readers keep
  *    their snapshots, the writer keeps writing).
  * 3. When that PASSIVE copied the whole WAL (log pages == checkpointed pages, not busy) and the
- *    WAL file is above `truncateAboveBytes`, catch up: more PASSIVEs back to back, each copying
- *    what the writer appended while the previous one ran, until one finds fewer than
- *    `SETTLED_PAGES` new pages. Only then `TRUNCATE`: it holds the write lock while it copies
- *    the pages appended since and resets the file, so it must find almost nothing to copy.
- *    (Measured: a TRUNCATE right after a drained PASSIVE during a write storm copied the ~100 MB
- *    appended meanwhile and held the lock 1.7 s, which the writer saw as SQLITE_BUSY.) When the
- *    writer outruns the catch-up, no TRUNCATE runs: the WAL grows (`seedling_wal_bytes`) rather
- *    than the writer stalls. With `busy_timeout=0` a TRUNCATE that meets a reader or the writer
- *    gives up at once (reported busy).
- * 4. While the WAL is above the threshold, the timer runs every `EAGER_INTERVAL_MS` instead of
- *    `intervalMs`, so copying keeps pace with a storm instead of falling a second behind.
+ *    WAL file is above `truncateAboveBytes`:
+ *    a. writer idle (the wal-index commit counter did not move for a whole interval and every
+ *       frame is copied): `TRUNCATE`, giving the disk space back;
+ *    b. writer busy: catch up with more PASSIVEs back to back until the live WAL (read from the
+ *       wal-index header, checkpointer-wal-index.ts) holds at most `SETTLED_PAGES` uncopied
+ *       pages; flush the WAL and database files to disk (no lock held); then `RESTART`, so the
+ *       writer wraps around to the start of the file and it stops growing. (SQLite restarts the
+ *       log by itself only when a writer begins after a complete backfill; a writer committing
+ *       every millisecond never gives it that chance: measured, the WAL grew to all 85 MB written.)
+ *    TRUNCATE and RESTART take the write lock and sync under it, so they run only when almost
+ *    nothing is left to copy or sync. Measured on the write storm (2 cores, ext4 with `discard`):
+ *    - TRUNCATE right after a complete PASSIVE copied the ~100 MB appended meanwhile and held the
+ *      lock 1.7 s (the writer saw SQLITE_BUSY past its retries);
+ *    - on a fully copied 325 MB WAL, TRUNCATE took 96 ms (ftruncate), RESTART 0.1 ms;
+ *    - RESTART after catching up, without the pre-flush, took ~115 ms under a storm: its fsync
+ *      waited for the journal, which flushed the WAL's dirty pages.
+ *    With `busy_timeout=0` a TRUNCATE/RESTART that meets a reader or the writer gives up at once
+ *    (reported busy) and is tried again next tick.
+ * 4. When the writer outruns the copy (a saturating sync storm), the catch-up never settles and
+ *    the WAL grows (`seedling_wal_bytes`) rather than the writer stalls. The period stays
+ *    `intervalMs` even then: PASSIVE every 100 ms cost 13% of the writer's throughput and did not
+ *    stop the growth (2.8 vs 3.2 GB in 5 s). Bounding the WAL there is back-pressure on bulk
+ *    writes, driven by `Checkpointer.walBacklogBytes()` (frames not yet copied, live).
  *
  * Every result goes to the main thread as a `CheckpointReport`, which turns it into metrics.
  */
-import { statSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, statSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
+import { readWalIndex } from './checkpointer-wal-index.ts';
 import { openDatabase } from './open-database.ts';
+import { GATE_CHECKPOINTER, WriterGate } from './writer-gate.ts';
 
 export type CheckpointerWorkerData = {
   path: string;
   intervalMs: number;
   truncateAboveBytes: number;
+  writeGateBuffer?: SharedArrayBuffer;
 };
 
-export type CheckpointMode = 'PASSIVE' | 'TRUNCATE';
+export type CheckpointMode = 'PASSIVE' | 'RESTART' | 'TRUNCATE';
 
 export type CheckpointReport = {
   type: 'checkpoint';
   mode: CheckpointMode;
-  /** Why it ran: `startup`, `timer`, `catch-up` (PASSIVE after a complete one, WAL large), or `drained` (TRUNCATE). */
-  reason: 'startup' | 'timer' | 'catch-up' | 'drained';
+  /** Why it ran: `startup`, `timer`, `catch-up` (PASSIVE), `idle` (TRUNCATE), `settled` (RESTART). */
+  reason: 'startup' | 'timer' | 'catch-up' | 'idle' | 'settled';
   /** 1 when the checkpoint could not finish because of a reader or writer. */
   busy: number;
   /** Pages in the WAL, and pages of it copied into the database (−1 when not in WAL mode). */
@@ -46,6 +61,8 @@ export type CheckpointReport = {
   checkpointedPages: number;
   /** Size of `<db>-wal` after the checkpoint (0 when the file is absent). */
   walBytes: number;
+  /** Database page size, to turn page counts into bytes. */
+  pageSize: number;
   ms: number;
   /** Set when the checkpoint threw (SQLITE_BUSY from a concurrent checkpoint, I/O error...). */
   error?: string;
@@ -58,11 +75,16 @@ export type CheckpointerMessage =
   | { type: 'stopped' };
 
 const data = workerData as CheckpointerWorkerData;
+/** TRUNCATE/RESTART take SQLite's write lock: they run only holding the writer's gate, never blocking a batch. */
+const gate = data.writeGateBuffer ? new WriterGate(data.writeGateBuffer) : undefined;
 const port = parentPort;
 if (!port) throw new Error('checkpointer-worker must run in a worker thread');
 
 let db: DatabaseSync | undefined;
 let timer: NodeJS.Timeout | undefined;
+let pageSize = 4096;
+/** Commit counter of the wal-index at the previous tick, to tell an idle writer (step 3a). */
+let previousChange: number | undefined;
 let stopping = false;
 
 function walBytes(): number {
@@ -87,6 +109,7 @@ function checkpoint(
     logPages: 0,
     checkpointedPages: 0,
     walBytes: 0,
+    pageSize,
     ms: 0,
   };
   try {
@@ -113,36 +136,64 @@ function drained(r: CheckpointReport): boolean {
   );
 }
 
-/** New WAL pages a catch-up PASSIVE may find for the TRUNCATE after it to be short (1 MiB of 4 KiB pages). */
+/** Uncopied WAL pages below which RESTART may run (1 MiB of 4 KiB pages). */
 const SETTLED_PAGES = 256;
-/** Catch-up PASSIVEs before giving up on a TRUNCATE this tick (the writer is outrunning the copy). */
+/** Catch-up PASSIVEs per tick before giving up on a RESTART (the writer is outrunning the copy). */
 const CATCH_UP_ROUNDS = 4;
-/** Timer period while the WAL is above the threshold. */
-const EAGER_INTERVAL_MS = 100;
 
 function tick(): void {
   timer = undefined;
   if (stopping || !db) return;
   const passive = checkpoint(db, 'PASSIVE', 'timer');
-  let wal = passive.walBytes;
-  if (drained(passive) && wal > data.truncateAboveBytes) wal = catchUpAndTruncate(db, passive);
-  const delay =
-    wal > data.truncateAboveBytes ? Math.min(data.intervalMs, EAGER_INTERVAL_MS) : data.intervalMs;
-  if (!stopping) timer = setTimeout(tick, delay);
+  const index = readWalIndex(data.path);
+  const before = previousChange;
+  previousChange = index?.change;
+  if (index && drained(passive) && passive.walBytes > data.truncateAboveBytes) {
+    const idle = index.change === before && index.mxFrame === index.nBackfill;
+    if (idle) withGate(() => checkpoint(db!, 'TRUNCATE', 'idle'));
+    else catchUpAndRestart(db);
+  }
+  if (!stopping) timer = setTimeout(tick, data.intervalMs);
 }
 
-/** Step 3: PASSIVE until the writer added almost nothing during the last one, then TRUNCATE. Returns the WAL size. */
-function catchUpAndTruncate(conn: DatabaseSync, first: CheckpointReport): number {
-  let prev = first;
-  for (let round = 0; round < CATCH_UP_ROUNDS && !stopping; round++) {
-    const next = checkpoint(conn, 'PASSIVE', 'catch-up');
-    if (!drained(next)) return next.walBytes; // a reader's snapshot stops the copy: try next tick
-    // Pages appended while `prev` ran (negative when the writer restarted the WAL from its start).
-    if (next.logPages - prev.logPages <= SETTLED_PAGES)
-      return checkpoint(conn, 'TRUNCATE', 'drained').walBytes;
-    prev = next;
+/** Step 3b: PASSIVE until the live WAL holds almost nothing uncopied, flush, then RESTART. */
+function catchUpAndRestart(conn: DatabaseSync): void {
+  for (let round = 0; round <= CATCH_UP_ROUNDS && !stopping; round++) {
+    const index = readWalIndex(data.path);
+    if (!index) return;
+    // Pages the writer appended since the last PASSIVE: what RESTART would copy under the lock.
+    if (index.mxFrame - index.nBackfill <= SETTLED_PAGES) {
+      flushToDisk(`${data.path}-wal`);
+      flushToDisk(data.path);
+      withGate(() => checkpoint(conn, 'RESTART', 'settled'));
+      return;
+    }
+    if (round === CATCH_UP_ROUNDS) return;
+    if (!drained(checkpoint(conn, 'PASSIVE', 'catch-up'))) return; // a reader's snapshot stops the copy
   }
-  return prev.walBytes;
+}
+
+/** Runs `fn` holding the gate; skips it (until the next tick) while a writer batch runs. */
+function withGate(fn: () => void): void {
+  if (gate && !gate.tryAcquire(GATE_CHECKPOINTER)) return;
+  try {
+    fn();
+  } finally {
+    gate?.release(GATE_CHECKPOINTER);
+  }
+}
+
+/** fsync outside any SQLite lock, so the sync RESTART does under the write lock finds little to write. */
+function flushToDisk(file: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Best effort: RESTART syncs anyway, only slower.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function start(): void {
@@ -154,7 +205,10 @@ function start(): void {
     port?.close();
     return;
   }
-  checkpoint(db, 'TRUNCATE', 'startup');
+  pageSize = Number(
+    (db.prepare('PRAGMA page_size').get() as { page_size?: number } | undefined)?.page_size ?? 4096,
+  );
+  withGate(() => checkpoint(db!, 'TRUNCATE', 'startup'));
   port?.postMessage({ type: 'ready' });
   timer = setTimeout(tick, data.intervalMs);
 }

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { CHECKPOINT_INTERVAL_MS, CHECKPOINT_TRUNCATE_ABOVE_BYTES } from '../constants.ts';
 import { InvalidInputError, StoreError } from '../errors.ts';
+import { walBacklogBytes } from './checkpointer-wal-index.ts';
 import type {
   CheckpointerMessage,
   CheckpointerWorkerData,
@@ -19,12 +20,17 @@ export type CheckpointerInit = {
   intervalMs?: number;
   /** TRUNCATE once a PASSIVE drained the WAL and the file is larger than this (bytes). */
   truncateAboveBytes?: number;
+  /** The writer's gate (`writer-gate.ts`): TRUNCATE/RESTART run only while holding it. */
+  writeGateBuffer?: SharedArrayBuffer;
 };
 
 export type CheckpointerStats = {
   walBytes: number;
   walMaxBytes: number;
+  /** WAL bytes not yet copied into the database, now (from the wal-index header). */
+  walBacklogBytes: number;
   passives: number;
+  restarts: number;
   truncates: number;
   busy: number;
   errors: number;
@@ -41,7 +47,9 @@ const STOP_GRACE_MS = 5_000;
  *
  * Invariants:
  * 1. The checkpointer never blocks the writer: its connection has `busy_timeout=0`, PASSIVE takes
- *    no write lock, and TRUNCATE only runs when a PASSIVE left nothing to copy.
+ *    no write lock, RESTART runs only when almost nothing is left to copy or sync, and TRUNCATE
+ *    (slow on a large file) only when the writer has been idle for an interval (see
+ *    checkpointer-worker.ts for the measurements behind this).
  * 2. `start()` resolves after the start-up TRUNCATE ran (drained or reported busy).
  * 3. Errors of single checkpoints are counted and logged (rate-limited), never thrown: a missed
  *    checkpoint is retried on the next tick.
@@ -50,11 +58,14 @@ export class Checkpointer {
   readonly path: string;
   readonly intervalMs: number;
   readonly truncateAboveBytes: number;
+  readonly #writeGateBuffer: SharedArrayBuffer | undefined;
   readonly #deps: CheckpointerDeps;
   readonly #stats: CheckpointerStats = {
     walBytes: 0,
     walMaxBytes: 0,
+    walBacklogBytes: 0,
     passives: 0,
+    restarts: 0,
     truncates: 0,
     busy: 0,
     errors: 0,
@@ -72,7 +83,12 @@ export class Checkpointer {
       init.truncateAboveBytes ?? CHECKPOINT_TRUNCATE_ABOVE_BYTES,
       'truncateAboveBytes',
     );
-    this.#metrics = new CheckpointMetrics(deps.registry, () => this.#stats.walBytes);
+    this.#writeGateBuffer = init.writeGateBuffer;
+    this.#metrics = new CheckpointMetrics(
+      deps.registry,
+      () => this.#stats.walBytes,
+      () => this.walBacklogBytes(),
+    );
   }
 
   /** Starts the thread; resolves once the start-up TRUNCATE has run. */
@@ -82,6 +98,7 @@ export class Checkpointer {
       path: this.path,
       intervalMs: this.intervalMs,
       truncateAboveBytes: this.truncateAboveBytes,
+      ...(this.#writeGateBuffer ? { writeGateBuffer: this.#writeGateBuffer } : {}),
     };
     const worker = new Worker(new URL('./checkpointer-worker.ts', import.meta.url), { workerData });
     this.#worker = worker;
@@ -119,9 +136,22 @@ export class Checkpointer {
     clearTimeout(grace);
   }
 
+  /** Size of the WAL file at the last checkpoint (bytes). */
+  walBytes(): number {
+    return this.#stats.walBytes;
+  }
+
+  /**
+   * WAL bytes the last PASSIVE could not copy yet. The signal for back-pressure on bulk (`sync`)
+   * writes: while the writer outruns the checkpointer this grows and no RESTART/TRUNCATE can run.
+   */
+  walBacklogBytes(): number {
+    return walBacklogBytes(this.path);
+  }
+
   /** Counters since start and the last report (tests, benches, /debug). */
   stats(): CheckpointerStats {
-    return { ...this.#stats };
+    return { ...this.#stats, walBacklogBytes: this.walBacklogBytes() };
   }
 
   #onReport(r: CheckpointReport): void {
@@ -133,6 +163,7 @@ export class Checkpointer {
     if (r.error !== undefined) s.errors++;
     else if (r.busy !== 0) s.busy++;
     else if (r.mode === 'TRUNCATE') s.truncates++;
+    else if (r.mode === 'RESTART') s.restarts++;
     this.#metrics.observe(r);
     if (r.error !== undefined) this.#logError(r);
   }
@@ -152,11 +183,11 @@ class CheckpointMetrics {
   readonly #logPages: Gauge;
   readonly #checkpointedPages: Gauge;
 
-  constructor(registry: Registry, walBytes: () => number) {
+  constructor(registry: Registry, walBytes: () => number, backlogBytes: () => number) {
     const registers = [registry];
     this.#runs = new Counter({
       name: 'seedling_checkpoints_total',
-      help: 'WAL checkpoints by mode (PASSIVE/TRUNCATE) and result (done, partial, busy, error)',
+      help: 'WAL checkpoints by mode (PASSIVE/RESTART/TRUNCATE) and result (done, partial, busy, error)',
       labelNames: ['mode', 'result'],
       registers,
     });
@@ -176,6 +207,14 @@ class CheckpointMetrics {
       name: 'seedling_checkpoint_checkpointed_pages',
       help: 'Pages of the WAL copied into the database at the last checkpoint',
       registers,
+    });
+    new Gauge({
+      name: 'seedling_wal_backlog_bytes',
+      help: 'WAL bytes not yet copied into the database (live, from the wal-index header)',
+      registers,
+      collect() {
+        this.set(backlogBytes());
+      },
     });
     new Gauge({
       name: 'seedling_wal_bytes',

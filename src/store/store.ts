@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { WAL_SYNC_THROTTLE_BYTES } from '../constants.ts';
 import type { OperationTracker } from '../obs/operation-tracker.ts';
 import type { WriteClass } from '../types.ts';
 import { Checkpointer } from './checkpointer.ts';
@@ -35,6 +36,8 @@ export type StoreInit = WriteQueueInit & {
   /** Checkpointer timer and TRUNCATE threshold (READERS' defaults when absent). */
   checkpointIntervalMs?: number;
   truncateAboveBytes?: number;
+  /** WAL bytes not yet copied into the database above which sync is slowed (write-queue rule 8). */
+  walThrottleBytes?: number;
 };
 
 export type Store = {
@@ -70,18 +73,24 @@ type AnyWriter = Writer | DirectWriter;
  */
 export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store> {
   const generation = new Generation();
-  // TODO(READERS): hand `gate.buffer` to the Checkpointer so its TRUNCATE takes the gate too.
   const gate = new WriterGate();
   const metrics = createWriterMetrics(deps.registry);
   const mode = init.mode ?? 'queued';
   const started: { close(): Promise<void> }[] = [];
   try {
-    const writer = await startWriter(deps, init, { generation, gate, metrics });
+    // Rule 8 of write-queue.ts: bound by the checkpointer, which starts after the writer.
+    let backlog = (): number => 0;
+    const syncLimit = walSyncLimit(
+      () => backlog(),
+      init.walThrottleBytes ?? WAL_SYNC_THROTTLE_BYTES,
+    );
+    const writer = await startWriter(deps, init, { generation, gate, metrics, syncLimit });
     started.push(writer);
     const checkpointer = new Checkpointer(
       { registry: deps.registry, ...(deps.log ? { log: deps.log } : {}) },
       {
         path: init.path,
+        writeGateBuffer: gate.buffer,
         ...(init.checkpointIntervalMs !== undefined
           ? { intervalMs: init.checkpointIntervalMs }
           : {}),
@@ -92,6 +101,7 @@ export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store
     );
     await checkpointer.start();
     started.push({ close: () => checkpointer.stop() });
+    backlog = () => checkpointer.walBacklogBytes();
     const readers = new ReaderPool(
       { registry: deps.registry, ...(deps.tracker ? { tracker: deps.tracker } : {}) },
       {
@@ -112,9 +122,14 @@ export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store
 async function startWriter(
   deps: StoreDeps,
   init: StoreInit,
-  shared: { generation: Generation; gate: WriterGate; metrics: WriterMetrics },
+  shared: {
+    generation: Generation;
+    gate: WriterGate;
+    metrics: WriterMetrics;
+    syncLimit: () => number;
+  },
 ): Promise<AnyWriter> {
-  const { generation, gate, metrics } = shared;
+  const { generation, gate, metrics, syncLimit } = shared;
   const writerDeps = {
     metrics,
     generation,
@@ -139,9 +154,26 @@ async function startWriter(
     }
     return direct;
   }
-  const writer = new Writer({ ...writerDeps, gate }, init);
+  const writer = new Writer({ ...writerDeps, gate, syncLimit }, init);
   await writer.start();
   return writer;
+}
+
+/**
+ * One sync job per batch while the WAL holds more than `thresholdBytes` not yet copied into the
+ * database, else no cap. The backlog is read from the wal-index at most every 50 ms (a file read).
+ */
+export function walSyncLimit(backlogBytes: () => number, thresholdBytes: number): () => number {
+  let checkedAt = -Infinity;
+  let limit = Number.POSITIVE_INFINITY;
+  return () => {
+    const now = performance.now();
+    if (now - checkedAt >= 50) {
+      checkedAt = now;
+      limit = backlogBytes() > thresholdBytes ? 1 : Number.POSITIVE_INFINITY;
+    }
+    return limit;
+  };
 }
 
 function facade(

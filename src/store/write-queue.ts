@@ -44,6 +44,9 @@ import type { WriterMetrics } from './writer-metrics.ts';
  *    a full `sync` makes `write()` wait, in arrival order, until a batch takes sync jobs out.
  * 7. After `close()` new writes fail with ClosedError; everything already accepted (including
  *    blocked sync writes and background entries, which become due at once) is still served.
+ * 8. `syncLimit()` (from the store: the checkpointer's WAL backlog) caps the sync jobs of the next
+ *    batch. When the checkpointer falls behind, sync slows to one job per batch until the WAL is
+ *    copied — gradual, never a stop — while interactive and background keep their pace.
  */
 
 export type WriteJob = {
@@ -71,7 +74,12 @@ export type QueuedJob = {
   taken?: boolean;
 };
 
-export type WriteQueueDeps = { metrics: WriterMetrics; now?: () => number };
+export type WriteQueueDeps = {
+  metrics: WriterMetrics;
+  now?: () => number;
+  /** Most sync jobs the next batch may take (rule 8); absent: no cap. */
+  syncLimit?: () => number;
+};
 export type WriteQueueInit = {
   interactiveMax?: number;
   syncMax?: number;
@@ -101,9 +109,11 @@ export class WriteQueue {
   #timer: NodeJS.Timeout | undefined;
   #nextId = 1;
   #closed = false;
+  readonly #syncLimit: () => number;
 
   constructor(deps: WriteQueueDeps, init: WriteQueueInit = {}) {
     this.#metrics = deps.metrics;
+    this.#syncLimit = deps.syncLimit ?? (() => Number.POSITIVE_INFINITY);
     // Depth gauges read the queue when scraped: nothing to update per job.
     deps.metrics.sources.depth = (cls) => (cls === 'sync' ? this.#sync.length : this.depth(cls));
     deps.metrics.sources.blocked = () => this.#syncBlocked.length;
@@ -149,13 +159,23 @@ export class WriteQueue {
     const batch: QueuedJob[] = [];
     if (this.#backgroundDue) this.#takeBackground(batch);
     const budget = { slots: this.#cfg.batchMaxJobs, bytes: this.#cfg.batchMaxBytes };
+    const cap = Math.max(1, this.#syncLimit());
     const reserve =
       this.#sync.length > 0
-        ? Math.min(this.#sync.length, Math.ceil(this.#cfg.batchMaxJobs * this.#cfg.syncMinShare))
+        ? Math.min(
+            this.#sync.length,
+            cap,
+            Math.ceil(this.#cfg.batchMaxJobs * this.#cfg.syncMinShare),
+          )
         : 0;
-    const lead = this.#takeFrom(this.#sync, batch, budget, Math.floor(this.#syncCredit));
+    const lead = this.#takeFrom(
+      this.#sync,
+      batch,
+      budget,
+      Math.min(cap, Math.floor(this.#syncCredit)),
+    );
     this.#takeFrom(this.#interactive, batch, budget, budget.slots - Math.max(0, reserve - lead));
-    this.#takeFrom(this.#sync, batch, budget, budget.slots);
+    this.#takeFrom(this.#sync, batch, budget, Math.min(budget.slots, cap - lead));
     this.#takeFrom(this.#interactive, batch, budget, budget.slots);
     this.#admitBlocked();
     const now = this.#now();

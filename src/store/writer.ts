@@ -28,6 +28,8 @@ export type WriterDeps = {
   gate?: WriterGate;
   tracker?: WriteTracker;
   log?: (msg: string, extra?: object) => void;
+  /** Caps sync jobs per batch (write-queue rule 8: WAL back-pressure). */
+  syncLimit?: () => number;
 };
 
 export type WriterInit = WriteQueueInit & {
@@ -67,7 +69,10 @@ export class Writer {
     this.#deps = deps;
     this.#init = init;
     this.#log = deps.log ?? debuglog('seedling:writer');
-    this.#queue = new WriteQueue({ metrics: deps.metrics }, init);
+    this.#queue = new WriteQueue(
+      { metrics: deps.metrics, ...(deps.syncLimit ? { syncLimit: deps.syncLimit } : {}) },
+      init,
+    );
     this.#queue.onWork = () => this.#schedule();
     this.#thread = new WriterThread({
       path: init.path,

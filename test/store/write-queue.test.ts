@@ -192,3 +192,40 @@ describe('WriteQueue', () => {
     assert.deepEqual(labels(queue.take()), ['bg']);
   });
 });
+
+describe('WriteQueue WAL back-pressure (rule 8)', () => {
+  it('takes one sync job per batch while the limit says so, interactive unaffected', () => {
+    let limit = 1;
+    const registry = new Registry();
+    const queue = new WriteQueue(
+      { metrics: createWriterMetrics(registry), now: () => 0, syncLimit: () => limit },
+      { batchMaxJobs: 8, syncMinShare: 0.25 },
+    );
+    for (let i = 0; i < 10; i++) void queue.push(job('sync', `s${i}`));
+    for (let i = 0; i < 3; i++) void queue.push(job('interactive', `i${i}`));
+    const throttled = labels(queue.take());
+    assert.equal(throttled.filter((l) => l.startsWith('s')).length, 1);
+    assert.deepEqual(
+      throttled.filter((l) => l.startsWith('i')),
+      ['i0', 'i1', 'i2'],
+    );
+    limit = Number.POSITIVE_INFINITY;
+    assert.equal(labels(queue.take()).length, 8, 'a full batch once the WAL is copied');
+  });
+
+  it('walSyncLimit caps sync above the threshold and reads the backlog at most every 50 ms', async () => {
+    const { walSyncLimit } = await import('../../src/store/store.ts');
+    let backlog = 10;
+    let reads = 0;
+    const limit = walSyncLimit(() => {
+      reads++;
+      return backlog;
+    }, 100);
+    assert.equal(limit(), Number.POSITIVE_INFINITY);
+    backlog = 1_000;
+    assert.equal(limit(), Number.POSITIVE_INFINITY, 'cached within 50 ms');
+    assert.equal(reads, 1);
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(limit(), 1);
+  });
+});
