@@ -10,9 +10,7 @@ export const MAX_BLOB_BYTES = 2 * 1024 * 1024;
 /** Ed25519 KeyObjects kept by verifyEd25519 (LRU); a node sees few distinct signers at a time. */
 export const ED25519_KEY_CACHE_SIZE = 1024;
 
-// ---- store -----------------------------------------------------------------------------------
-
-// store: writer and admission queue (WRITER)
+// ---- store: writer and admission queue (src/store) ------------------------------------------
 
 /** Jobs waiting in the `interactive` class; beyond it `write()` throws OverloadError at once (API: 503). */
 export const WRITE_INTERACTIVE_QUEUE_MAX = 256;
@@ -45,7 +43,7 @@ export const DIRECT_WRITER_CONNECTIONS = 4;
 /** `mode: 'direct'`: SQLite busy timeout of each connection, as a typical app sets it. */
 export const DIRECT_WRITER_BUSY_TIMEOUT_MS = 5_000;
 
-// ---- index / api -----------------------------------------------------------------------------
+// ---- HTTP API and node (src/api, src/node.ts) -----------------------------------------------
 
 /** HTTP API listen address (loopback: the API has no authentication). */
 export const API_DEFAULT_HOST = '127.0.0.1';
@@ -72,14 +70,14 @@ export const API_EVENTS_MAX_CLIENTS = 256;
 export const API_DEFAULT_PAGE_SIZE = 30;
 export const API_MAX_PAGE_SIZE = 500;
 
-// index (INDEX)
+// ---- index (src/index) -------------------------------------------------------------------------
 
 /** Most documents one `index.query` returns (a listing page; the API's limit is capped to it). */
 export const INDEX_QUERY_MAX_LIMIT = 5_000;
 /** Most changes walked by `index.listChanges` / `index.documentChanges` for an explicit version. */
 export const INDEX_MAX_WALK_CHANGES = 1_000_000;
 
-// ---- sync / net ------------------------------------------------------------------------------
+// ---- network (src/net) -------------------------------------------------------------------------
 
 /** libp2p protocol ID of the Seedling sync protocol; the version lives here (multistream-select negotiates it). */
 export const SYNC_PROTOCOL_ID = '/seedling/sync/1.0.0';
@@ -157,7 +155,7 @@ export const SYNC_WRITE_BATCH = 100;
 /** Reconcile rounds with one peer for one scope before giving up (a peer that never converges). */
 export const SYNC_MAX_ROUNDS = 64;
 
-// ---- cli: HTTP API client (src/cli, CLIDOC) --------------------------------------------------
+// ---- cli: HTTP API client (src/cli) ---------------------------------------------------------
 
 /** `--server` default of the CLI commands that talk to a node: the node's default HTTP address. */
 export const DEFAULT_HTTP_URL = `http://${API_DEFAULT_HOST}:${API_DEFAULT_PORT}`;
@@ -166,7 +164,7 @@ export const CLI_HTTP_TIMEOUT_MS = 30_000;
 /** Events per ListEvents page read by `seedling feed`. */
 export const CLI_FEED_PAGE_SIZE = 20;
 
-// store: reader pool, checkpointer (READERS)
+// ---- store: reader pool, checkpointer (src/store) ---------------------------------------------
 
 /** Reader threads when `threads` is not given: bounded by CPU cores (reads are CPU work once pages are cached); 2 at least, 4 at most so the writer and the main thread keep a core. */
 export const READER_DEFAULT_THREADS_MIN = 2;
@@ -186,7 +184,7 @@ export const CHECKPOINT_INTERVAL_MS = 1_000;
 /** Checkpointer: TRUNCATE once a PASSIVE found the WAL fully copied and the WAL file is larger than this. */
 export const CHECKPOINT_TRUNCATE_ABOVE_BYTES = 64 * 1024 * 1024;
 
-// obs (READERS)
+// ---- observability (src/obs) -------------------------------------------------------------------
 
 /** Operations kept in the tracker's ring buffer (the slowest are picked from these). */
 export const TRACKER_CAPACITY = 1_024;
