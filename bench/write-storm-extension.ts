@@ -3,8 +3,8 @@
  * `interactive` and `sync` producers, a key/value table upserted by `background` bursts, and the
  * read the reader loop runs. Migration 900 keeps far above the real subsystems' numbers.
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Migration, ReadHandler, WriteHandler } from '../src/store/extension.ts';
+import { stmt } from '../src/store/statements.ts';
 
 export const STORM_SCHEMA_SQL = `
 CREATE TABLE storm_rows (
@@ -23,22 +23,6 @@ export const INSERT_ROW_SQL = 'INSERT INTO storm_rows (class, data) VALUES (?, ?
 export const migrations: Migration[] = [
   { version: 900, name: 'bench: write storm', sql: STORM_SCHEMA_SQL },
 ];
-
-const statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
-
-function stmt(db: DatabaseSync, sql: string): StatementSync {
-  let cache = statements.get(db);
-  if (!cache) {
-    cache = new Map();
-    statements.set(db, cache);
-  }
-  let s = cache.get(sql);
-  if (!s) {
-    s = db.prepare(sql);
-    cache.set(sql, s);
-  }
-  return s;
-}
 
 export const writeHandlers: Record<string, WriteHandler> = {
   /** payload {class, rows: Uint8Array[]} → rows inserted. */

@@ -15,7 +15,7 @@
 import superjson from 'superjson';
 import { encodeDagCbor } from '../blob/dag-cbor.ts';
 import { formatHmId, type HmIdParts } from '../blob/hm-id.ts';
-import { CLI_HTTP_TIMEOUT_MS } from '../constants.ts';
+import { CLI_HTTP_TIMEOUT_MS, DEFAULT_HTTP_URL } from '../constants.ts';
 import { HttpApiError, InvalidInputError } from '../errors.ts';
 
 export type ApiClientInit = {
@@ -309,4 +309,9 @@ export function toJsonText(value: unknown, indent?: number): string {
       indent,
     ) ?? 'null'
   );
+}
+
+/** The client a command uses: `--server`, else `SEEDLING_SERVER`, else the default local node. */
+export function clientFor(server: string | undefined): SeedApiClient {
+  return new SeedApiClient({ baseUrl: server ?? process.env.SEEDLING_SERVER ?? DEFAULT_HTTP_URL });
 }

@@ -1,24 +1,5 @@
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
-
-/**
- * Prepared statements per connection (the writer and each reader keep one connection for their
- * life; preparing costs more than running a point lookup).
- */
-const cache = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
-
-export function stmt(db: DatabaseSync, sql: string): StatementSync {
-  let byText = cache.get(db);
-  if (!byText) {
-    byText = new Map();
-    cache.set(db, byText);
-  }
-  let s = byText.get(sql);
-  if (!s) {
-    s = db.prepare(sql);
-    byText.set(sql, s);
-  }
-  return s;
-}
+/** Prepared statements per connection (shared with the store). */
+export { stmt } from '../store/statements.ts';
 
 /** JSON column → value; a corrupt column reads as the fallback rather than failing a whole listing. */
 export function parseJson<T>(text: unknown, fallback: T): T {

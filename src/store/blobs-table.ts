@@ -1,6 +1,7 @@
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { MAX_BLOB_BYTES } from '../constants.ts';
 import { InvalidInputError } from '../errors.ts';
+import { stmt } from './statements.ts';
 
 /**
  * SQL of the `blobs` table (migration v1): raw blob bytes by multihash. The writer inserts through
@@ -29,23 +30,6 @@ export type BlobRow = {
 
 /** Largest multihash accepted (sha2-256 and blake2b-256 multihashes are 34 bytes). */
 const MAX_MULTIHASH_BYTES = 128;
-
-/** Prepared statements per connection: preparing costs more than running a point insert. */
-const statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
-
-function stmt(db: DatabaseSync, sql: string): StatementSync {
-  let cache = statements.get(db);
-  if (!cache) {
-    cache = new Map();
-    statements.set(db, cache);
-  }
-  let s = cache.get(sql);
-  if (!s) {
-    s = db.prepare(sql);
-    cache.set(sql, s);
-  }
-  return s;
-}
 
 /** Checks one blob that crossed a thread boundary; `field` names its index. */
 export function checkBlobInput(value: unknown, field: string): BlobInput {

@@ -4,11 +4,9 @@
  * heartbeat, so the task stays hot exactly as long as this command watches it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
-import { DEFAULT_HTTP_URL } from '../../constants.ts';
 import type { DiscoveryProgress } from '../../sync/discovery/discovery-task.ts';
-import { type Command, UsageError } from '../command.ts';
-import { SeedApiClient, toJsonText } from '../http-client.ts';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
+import { clientFor, toJsonText } from '../http-client.ts';
 
 const usage = `Usage:
   seedling discover hm://<account>[/<path>][?v=<version>] [--server URL] [--recursive none|children|subtree]
@@ -32,9 +30,7 @@ export const discoverCommand: Command = {
     if (!iri?.startsWith('hm://') || extra.length > 0) {
       throw new UsageError('give exactly one hm:// ID');
     }
-    const client = new SeedApiClient({
-      baseUrl: values.server ?? process.env.SEEDLING_SERVER ?? DEFAULT_HTTP_URL,
-    });
+    const client = clientFor(values.server);
     const body = {
       id: iri,
       recursive: values.recursive ?? 'none',
@@ -69,27 +65,20 @@ function describe(p: DiscoveryProgress): string {
 }
 
 function parse(args: string[]) {
-  try {
-    const parsed = parseArgs({
-      args,
-      options: {
-        server: { type: 'string' },
-        recursive: { type: 'string' },
-        version: { type: 'string' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-    const r = parsed.values.recursive;
-    if (r !== undefined && !['none', 'children', 'subtree'].includes(r)) {
-      throw new Error('--recursive must be none, children or subtree');
-    }
-    const t = parsed.values.timeout;
-    if (t !== undefined && !(Number(t) > 0)) throw new Error('--timeout must be a positive number');
-    return parsed;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
+  const parsed = parseCommandArgs(args, {
+    server: { type: 'string' },
+    recursive: { type: 'string' },
+    version: { type: 'string' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const r = parsed.values.recursive;
+  if (r !== undefined && !['none', 'children', 'subtree'].includes(r)) {
+    throw new UsageError('--recursive must be none, children or subtree');
   }
+  const t = parsed.values.timeout;
+  if (t !== undefined && !(Number(t) > 0)) {
+    throw new UsageError('--timeout must be a positive number');
+  }
+  return parsed;
 }

@@ -23,7 +23,7 @@ import { locateSignature, SIG_BYTES, verifyBlobSignature } from '../../blob/sign
 import { DEFAULT_HTTP_URL } from '../../constants.ts';
 import { HttpApiError, InvalidInputError, NotFoundError } from '../../errors.ts';
 import { type Command, UsageError } from '../command.ts';
-import { SeedApiClient, toJsonText } from '../http-client.ts';
+import { clientFor, type SeedApiClient, toJsonText } from '../http-client.ts';
 import {
   type BlockNode,
   type BodyFormat,
@@ -100,7 +100,7 @@ async function create(values: Values): Promise<number> {
   const parsed = markdownToBlocks(body, { format: bodyFormat(values), takeTitle: !values.title });
   const title = str(values.title) ?? parsed.title;
   if (!title) throw new UsageError('--title is required (or start the body with "# Title")');
-  const client = clientFor(values);
+  const client = serverOf(values);
   if (values.replace !== true) await refuseExisting(client, key, path);
   const ts = Date.now();
   const change = createChange({ ts, ops: genesisOps(title, parsed.blocks) }, key);
@@ -158,7 +158,7 @@ async function update(values: Values): Promise<number> {
   if (body === null && title === undefined) {
     throw new UsageError('nothing to change: give --title and/or --body/--body-file');
   }
-  const client = clientFor(values);
+  const client = serverOf(values);
   const id = formatHmId({ uid: key.accountId, path: pathFromString(path) });
   const current = await loadDocument(client, id);
   const edits = contentEdits(current, title, body, bodyFormat(values));
@@ -287,10 +287,8 @@ function str(v: string | boolean | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-function clientFor(values: Values): SeedApiClient {
-  return new SeedApiClient({
-    baseUrl: str(values.server) ?? process.env.SEEDLING_SERVER ?? DEFAULT_HTTP_URL,
-  });
+function serverOf(values: Values): SeedApiClient {
+  return clientFor(str(values.server));
 }
 
 /** The signing key: --mnemonic, --key FILE or SEEDLING_MNEMONIC (exactly one source). */

@@ -1,14 +1,6 @@
-/**
- * `seedling feed`: the node's activity feed — `ListEvents` pages (newest first), and with
- * `--follow` the live stream `GET /api/events` (oldest first, as events get indexed).
- *
- * Seed's event objects are open-ended (the schema allows any fields), so the one-line summary
- * picks the common fields by name and `--json` prints each event whole, one per line.
- */
-import { parseArgs } from 'node:util';
 import { CLI_FEED_PAGE_SIZE, DEFAULT_HTTP_URL } from '../../constants.ts';
-import { type Command, UsageError } from '../command.ts';
-import { SeedApiClient, toJsonText } from '../http-client.ts';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
+import { clientFor, type SeedApiClient, toJsonText } from '../http-client.ts';
 
 const usage = `Usage:
   seedling feed [--server URL] [--limit N] [--pages N] [--json] [--follow [--max-events N]]
@@ -36,9 +28,7 @@ export const feedCommand: Command = {
     const limit = positiveInt(values.limit, '--limit', CLI_FEED_PAGE_SIZE);
     const pages = positiveInt(values.pages, '--pages', 1);
     const maxEvents = positiveInt(values['max-events'], '--max-events', Number.POSITIVE_INFINITY);
-    const client = new SeedApiClient({
-      baseUrl: values.server ?? process.env.SEEDLING_SERVER ?? DEFAULT_HTTP_URL,
-    });
+    const client = clientFor(values.server);
     const print = (event: unknown) =>
       process.stdout.write(`${values.json ? toJsonText(event) : summarize(event)}\n`);
     let token = '';
@@ -126,23 +116,16 @@ function textOf(v: unknown): string {
 }
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        server: { type: 'string' },
-        limit: { type: 'string' },
-        pages: { type: 'string' },
-        json: { type: 'boolean' },
-        follow: { type: 'boolean' },
-        'max-events': { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values, positionals } = parseCommandArgs(args, {
+    server: { type: 'string' },
+    limit: { type: 'string' },
+    pages: { type: 'string' },
+    json: { type: 'boolean' },
+    follow: { type: 'boolean' },
+    'max-events': { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  return values;
 }
 
 function positiveInt(text: string | undefined, flag: string, fallback: number): number {

@@ -1,15 +1,7 @@
-/**
- * `seedling query <Key>`: any GET key of the Seed HTTP API, answer printed as JSON.
- *
- * A debugging and scripting tool: parameters go out exactly as given (`--param k=v`), or built
- * from a JSON input object by the API's GET conventions (`--input`), so what a real client would
- * send can be reproduced by hand.
- */
-import { parseArgs } from 'node:util';
 import { DEFAULT_HTTP_URL } from '../../constants.ts';
 import { InvalidInputError } from '../../errors.ts';
-import { type Command, UsageError } from '../command.ts';
-import { encodeGetInput, SeedApiClient, toJsonText } from '../http-client.ts';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
+import { clientFor, encodeGetInput, toJsonText } from '../http-client.ts';
 
 const usage = `Usage:
   seedling query [--server URL] <Key> [--param name=value ...] [--input JSON] [--compact]
@@ -48,9 +40,7 @@ export const queryCommand: Command = {
       if (at <= 0) throw new UsageError(`--param must be name=value, got "${item}"`);
       params.append(item.slice(0, at), item.slice(at + 1));
     }
-    const client = new SeedApiClient({
-      baseUrl: values.server ?? process.env.SEEDLING_SERVER ?? DEFAULT_HTTP_URL,
-    });
+    const client = clientFor(values.server);
     const answer = await client.getParams(key, params);
     process.stdout.write(`${toJsonText(answer, values.compact ? undefined : 2)}\n`);
     return 0;
@@ -58,21 +48,12 @@ export const queryCommand: Command = {
 };
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        server: { type: 'string' },
-        param: { type: 'string', multiple: true },
-        input: { type: 'string' },
-        compact: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseCommandArgs(args, {
+    server: { type: 'string' },
+    param: { type: 'string', multiple: true },
+    input: { type: 'string' },
+    compact: { type: 'boolean' },
+  });
 }
 
 /** `--input`: JSON text, or a bare hm:// ID (the compact input of Resource and friends). */

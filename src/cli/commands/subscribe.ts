@@ -1,11 +1,6 @@
-/**
- * `seedling subscribe`: the spaces or subtrees a node keeps in sync in the background.
- */
-import { parseArgs } from 'node:util';
-import { DEFAULT_HTTP_URL } from '../../constants.ts';
 import type { Subscription } from '../../sync/subscriptions.ts';
-import { type Command, UsageError } from '../command.ts';
-import { SeedApiClient } from '../http-client.ts';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
+import { clientFor } from '../http-client.ts';
 
 const usage = `Usage:
   seedling subscribe hm://<account>[/<path>] [--recursive none|children|subtree] [--server URL]
@@ -22,9 +17,7 @@ export const subscribeCommand: Command = {
   usage,
   async run(args) {
     const { values, positionals } = parse(args);
-    const client = new SeedApiClient({
-      baseUrl: values.server ?? process.env.SEEDLING_SERVER ?? DEFAULT_HTTP_URL,
-    });
+    const client = clientFor(values.server);
     if (values.list) {
       const { subscriptions } = await client.get<{ subscriptions: Subscription[] }>(
         'ListSubscriptions',
@@ -53,19 +46,10 @@ export const subscribeCommand: Command = {
 };
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        server: { type: 'string' },
-        recursive: { type: 'string' },
-        remove: { type: 'boolean' },
-        list: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseCommandArgs(args, {
+    server: { type: 'string' },
+    recursive: { type: 'string' },
+    remove: { type: 'boolean' },
+    list: { type: 'boolean' },
+  });
 }
