@@ -251,7 +251,7 @@ async function get(parsed: { values: Values; positionals: string[] }): Promise<n
   if (format !== 'markdown' && format !== 'json') {
     throw new UsageError('--format must be markdown or json for doc get');
   }
-  const res = await clientFor(parsed.values).get<Record<string, unknown>>('Resource', id);
+  const res = await serverOf(parsed.values).get<Record<string, unknown>>('Resource', id);
   if (format === 'json') {
     process.stdout.write(`${toJsonText(res, 2)}\n`);
     return res['type'] === 'document' ? 0 : 1;
