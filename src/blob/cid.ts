@@ -5,7 +5,7 @@
  *
  * Size is checked before any hashing so an oversized blob costs nothing (BLOBS.md: 2 MiB limit).
  */
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
@@ -25,7 +25,8 @@ const MAX_CID_TEXT = 200;
 
 /** The 32-byte digest of `bytes`. blake2b-256 is BLAKE2b with a 32-byte output parameter, not a truncated blake2b-512. */
 export function hashBytes(bytes: Uint8Array, hash: HashName = 'sha2-256'): Uint8Array {
-  if (hash === 'sha2-256') return createHash('sha256').update(bytes).digest();
+  // One-shot hashing skips the Hash object: ~1–2 µs less per blob on the verify path.
+  if (hash === 'sha2-256') return oneShotHash('sha256', bytes, 'buffer');
   if (hash === 'blake2b-256') return blake2b(bytes, { dkLen: DIGEST_BYTES });
   throw new BlobError('UNSUPPORTED_HASH', `unknown hash "${String(hash)}"`);
 }
