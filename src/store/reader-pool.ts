@@ -57,6 +57,9 @@ type InFlight = {
   reason: 'timeout' | 'caller' | null;
 };
 
+/** `app`: reads the app waits on; `bulk`: sync's heavy reads, kept off one thread (invariant 4). */
+export type ReadLane = 'app' | 'bulk';
+
 /** Wall-clock ms with sub-ms precision that means the same in every thread. */
 function now(): number {
   return performance.timeOrigin + performance.now();
@@ -84,6 +87,10 @@ function now(): number {
  *    start time there while the handler runs. The slots drive the watchdog and the oldest-read gauge.
  *    (Plain aligned 8-byte stores, not Atomics: a torn read could only skew one gauge sample or
  *    delay a stop by one watchdog tick.)
+ * 4. Two lanes. `app` reads (what the API answers) go straight to the pool. `bulk` reads (sync's
+ *    verification batches, haves sets, serving peers) hold one of `threads − 1` bulk permits while
+ *    they run, and wait on the main thread for one otherwise: however hard sync pulls, one thread
+ *    is always free for the app, so an app read never queues behind a sync batch.
  */
 export class ReaderPool {
   readonly threads: number;
@@ -97,12 +104,17 @@ export class ReaderPool {
   readonly #deps: ReaderPoolDeps;
   #watchdog: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Bulk reads running, and those waiting for a permit (invariant 4). */
+  #bulkRunning = 0;
+  readonly #bulkWaiting: (() => void)[] = [];
+  readonly #bulkMax: number;
 
   constructor(deps: ReaderPoolDeps, init: ReaderPoolInit) {
     this.#deps = deps;
     this.threads = positiveInt(init.threads ?? defaultThreads(), 'threads');
     this.maxReadMs = positiveInt(init.maxReadMs ?? READER_MAX_READ_MS, 'maxReadMs');
     this.queueMax = positiveInt(init.queueMax ?? READER_QUEUE_MAX, 'queueMax');
+    this.#bulkMax = Math.max(1, this.threads - 1);
     const slotCount = this.queueMax + this.threads;
     const slots = new SharedArrayBuffer(slotCount * Float64Array.BYTES_PER_ELEMENT);
     this.#slots = new Float64Array(slots);
@@ -129,6 +141,7 @@ export class ReaderPool {
       queueSize: () => this.#pool.queueSize,
       oldestReadMs: () => this.oldestReadMs(),
       running: () => this.runningReads(),
+      bulkWaiting: () => this.#bulkWaiting.length,
     });
   }
 
@@ -138,7 +151,34 @@ export class ReaderPool {
     handler: string,
     args: unknown,
     signal?: AbortSignal,
+    lane: ReadLane = 'app',
   ): Promise<T> {
+    if (lane === 'app') return this.#run<T>(op, handler, args, signal);
+    await this.#bulkPermit(signal);
+    try {
+      return await this.#run<T>(op, handler, args, signal);
+    } finally {
+      this.#bulkRunning--;
+      this.#bulkWaiting.shift()?.();
+    }
+  }
+
+  /** Waits (FIFO) until fewer than `threads − 1` bulk reads run, then takes a permit. */
+  async #bulkPermit(signal?: AbortSignal): Promise<void> {
+    while (this.#bulkRunning >= this.#bulkMax) {
+      await new Promise<void>((resolve) => this.#bulkWaiting.push(resolve));
+      if (this.#closed) throw new ClosedError('reader pool');
+      signal?.throwIfAborted();
+    }
+    this.#bulkRunning++;
+  }
+
+  /** Reads waiting for a bulk permit (metrics, tests). */
+  get bulkWaiting(): number {
+    return this.#bulkWaiting.length;
+  }
+
+  async #run<T>(op: string, handler: string, args: unknown, signal?: AbortSignal): Promise<T> {
     if (this.#closed) throw new ClosedError('reader pool');
     if (signal?.aborted) throw new ReadAbortedError(op, handler, { cause: signal.reason });
     const slot = this.#freeSlots.pop();
@@ -193,6 +233,7 @@ export class ReaderPool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const wake of this.#bulkWaiting.splice(0)) wake();
     await this.#pool.close();
     if (this.#watchdog) clearInterval(this.#watchdog);
     this.#watchdog = undefined;
@@ -295,6 +336,7 @@ type ReaderGaugeSources = {
   queueSize: () => number;
   oldestReadMs: () => number;
   running: () => number;
+  bulkWaiting: () => number;
 };
 
 const BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
@@ -345,6 +387,11 @@ class ReaderMetrics {
     gauge('seedling_reader_threads', 'Reader pool threads', () => src.threads);
     gauge('seedling_reader_queue_depth', 'Reads waiting for a reader thread', src.queueSize);
     gauge('seedling_reader_running', 'Reads whose handler is running now', src.running);
+    gauge(
+      'seedling_reader_bulk_waiting',
+      'Bulk (sync) reads waiting for a permit: one thread is always kept for app reads',
+      src.bulkWaiting,
+    );
     gauge(
       'seedling_reader_oldest_read_seconds',
       'Age of the oldest read running now (0 when none)',

@@ -5,7 +5,7 @@ import type { WriteClass } from '../types.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { DirectWriter } from './direct-writer.ts';
 import { Generation } from './generation.ts';
-import { ReaderPool } from './reader-pool.ts';
+import { ReaderPool, type ReadLane } from './reader-pool.ts';
 import type { WriteJob, WriteQueueInit } from './write-queue.ts';
 import { Writer } from './writer.ts';
 import { STORE_EXTENSION_URL } from './writer-extensions.ts';
@@ -40,6 +40,15 @@ export type StoreInit = WriteQueueInit & {
   walThrottleBytes?: number;
 };
 
+export type ReadRequest = {
+  op: string;
+  handler: string;
+  args: unknown;
+  signal?: AbortSignal;
+  /** `bulk` for sync's heavy reads: they never take the reader thread kept for the app (reader-pool.ts, invariant 4). */
+  lane?: ReadLane;
+};
+
 export type Store = {
   /**
    * Resolves after COMMIT with the handler's return value. interactive: OverloadError at once when
@@ -48,12 +57,7 @@ export type Store = {
    */
   write<T = unknown>(job: WriteJob): Promise<T>;
   /** Runs a read handler on a reader-pool thread (read-only connection). */
-  read<T = unknown>(req: {
-    op: string;
-    handler: string;
-    args: unknown;
-    signal?: AbortSignal;
-  }): Promise<T>;
+  read<T = unknown>(req: ReadRequest): Promise<T>;
   /** Bumped by the writer after each commit; `buffer` can be handed to any thread. */
   generation: Generation;
   path: string;
@@ -190,8 +194,8 @@ function facade(
     mode,
     generation,
     write: <T>(job: WriteJob) => writer.write<T>(job),
-    read: <T>(req: { op: string; handler: string; args: unknown; signal?: AbortSignal }) =>
-      readers.run<T>(req.op, req.handler, req.args, req.signal),
+    read: <T>(req: ReadRequest) =>
+      readers.run<T>(req.op, req.handler, req.args, req.signal, req.lane),
     depth: (cls) => writer.depth(cls),
     close() {
       closing ??= (async () => {

@@ -55,7 +55,11 @@ export type Sync = {
 
 export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
   const { store, net } = deps;
+  // Sync's reads go in the bulk lane: one reader thread always stays free for the app.
   const read = <T>(handler: string, args: unknown) =>
+    store.read<T>({ op: `sync.${handler}`, handler, args, lane: 'bulk' });
+  // Point lookups a discovery waits on stay in the app lane (they take a millisecond).
+  const lookup = <T>(handler: string, args: unknown) =>
     store.read<T>({ op: `sync.${handler}`, handler, args });
   const haves = new HavesCache(
     {
@@ -107,11 +111,11 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
       peers: discoveryPeers(net, init),
       local: {
         version: async (account, path) =>
-          (await read<DocumentRow | null>('index.resourceMetadata', { account, path }))?.version ??
-          null,
+          (await lookup<DocumentRow | null>('index.resourceMetadata', { account, path }))
+            ?.version ?? null,
         hasVersion: async (version) => {
           const heads = version.split('.').map((c) => CID.parse(c).multihash.bytes);
-          return (await read<boolean[]>('store.hasBlobs', { multihashes: heads })).every(Boolean);
+          return (await lookup<boolean[]>('store.hasBlobs', { multihashes: heads })).every(Boolean);
         },
       },
       log: deps.log,

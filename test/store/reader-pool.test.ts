@@ -193,3 +193,34 @@ describe('ReaderPool', () => {
     }
   });
 });
+
+describe('ReaderPool lanes', () => {
+  test('bulk reads never take the last thread: an app read runs at once beside a sync flood', async () => {
+    const env = setup();
+    insert(env.writer, 3);
+    const pool = new ReaderPool(
+      { registry: new Registry() },
+      { path: env.dbPath, extensions: [EXTENSION], threads: 2, maxReadMs: 5_000 },
+    );
+    try {
+      await pool.run('warm', 'test.count', null); // both threads open their connection
+      await Promise.all([
+        pool.run('warm', 'test.count', null),
+        pool.run('warm', 'test.count', null),
+      ]);
+      const bulk = Array.from({ length: 3 }, () =>
+        pool.run('sync', 'test.holdSnapshot', { ms: 300 }, undefined, 'bulk'),
+      );
+      await waitFor(() => pool.bulkWaiting === 2, 2_000);
+      const started = performance.now();
+      assert.equal(await pool.run('app', 'test.count', null), 3);
+      const appMs = performance.now() - started;
+      assert.ok(appMs < 200, `app read waited ${appMs.toFixed(0)} ms behind bulk reads`);
+      assert.deepEqual(await Promise.all(bulk), [3, 3, 3], 'every bulk read still ran');
+    } finally {
+      await pool.close();
+      env.writer.close();
+      fs.rmSync(env.dir, { recursive: true, force: true });
+    }
+  });
+});
