@@ -1,0 +1,117 @@
+/**
+ * The storm (DESIGN §1, §8): does syncing new content break the app?
+ *
+ * On 127.0.0.1: one app node (startNode: store, index, API over HTTP, libp2p sync and discovery)
+ * and P peers (default 30) in ONE child process (bench/storm/peers-child.ts), each the site server
+ * of its own space (home + D documents × C changes + a comment each + a profile). The app node
+ * knows every space's site server (`sync.sites`) and bootstraps to a few peers.
+ *
+ * While it discovers and pulls every space (a hot recursive discovery per space), a simulated app
+ * in the same process (bench/storm/app-sim.ts) uses the node over real HTTP: feed polling with
+ * ETags, listings and card metadata, discovery polling of everything visible, and the user's own
+ * publishes every 500 ms.
+ *
+ * Two profiles, each in a fresh process (bench/storm/profile-child.ts) on a fresh data dir, against
+ * the same peers:
+ *   default — the design's settings;
+ *   naive   — settings only: direct writes on several connections racing for the lock (best-effort
+ *             writes inline, SQLite auto-checkpoint), haves rebuilt for every peer, no discovery
+ *             task sharing, fan-out widths of 1000.
+ *
+ * Usage: node bench/storm.ts [--quick] [--peers P] [--docs D] [--changes C] [--seconds S]
+ *        [--windows W] [--only default|naive|<extra name>] [--extra '{"name":…,"sync":{…}}']
+ * Prints a table, then ONE JSON line.
+ */
+import { parseArgs } from 'node:util';
+import { startPeers } from './storm/peers.ts';
+import { runProfileInChild } from './storm/profile-child.ts';
+import { jsonFields, printTable } from './storm/report.ts';
+import type { Profile, ProfileResult } from './storm/run-profile.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    peers: { type: 'string' },
+    docs: { type: 'string' },
+    changes: { type: 'string' },
+    seconds: { type: 'string' },
+    windows: { type: 'string' },
+    only: { type: 'string' },
+    /** An extra profile to run after the two, as JSON `{name, store?, sync?}` (experiments). */
+    extra: { type: 'string' },
+  },
+});
+const quick = values.quick ?? false;
+const peers = Number(values.peers ?? (quick ? 10 : 30));
+const docs = Number(values.docs ?? (quick ? 60 : 40));
+const changes = Number(values.changes ?? (quick ? 10 : 12));
+const seconds = Number(values.seconds ?? (quick ? 12 : 60));
+const windows = Number(values.windows ?? 3);
+const tailSeconds = quick ? 5 : 60;
+
+const PROFILES: Profile[] = [
+  { name: 'default' },
+  {
+    name: 'naive',
+    store: { mode: 'direct' },
+    sync: {
+      haves: { reuse: false },
+      discovery: { shareTasks: false, withAuthority: 1000, hostKnown: 1000, lost: 1000 },
+    },
+  },
+];
+
+if (values.extra) PROFILES.push(JSON.parse(values.extra) as Profile);
+
+async function main(): Promise<void> {
+  const swarm = await startPeers({ peers, docs, changes });
+  const blobs = swarm.cids.length;
+  console.log(
+    `storm: ${peers} peers, ${blobs} blobs (${docs} docs × ${changes} changes per site), ` +
+      `${windows} windows, ${seconds} s per profile (peers up in ${swarm.setupMs} ms)`,
+  );
+  const results: Record<string, ProfileResult> = {};
+  try {
+    for (const profile of PROFILES) {
+      if (values.only && values.only !== profile.name) continue;
+      console.log(`running profile ${profile.name}…`);
+      const peersCpu = swarm.cpuSeconds();
+      const result = await runProfileInChild({
+        profile,
+        peers: { peers: swarm.peers, cids: swarm.cids },
+        publishCount: Math.ceil(seconds * 2) + 20,
+        windows,
+        seconds,
+        tailSeconds,
+        bootstrap: 3,
+      });
+      const peersCpuAfter = swarm.cpuSeconds();
+      result.peersCpuSeconds =
+        peersCpu === null || peersCpuAfter === null
+          ? null
+          : Math.round((peersCpuAfter - peersCpu) * 10) / 10;
+      results[profile.name] = result;
+    }
+  } finally {
+    await swarm.stop();
+  }
+  printTable(results);
+  const profiles = Object.fromEntries(
+    Object.entries(results).map(([name, r]) => [name, jsonFields(r)]),
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'storm',
+      quick,
+      peers,
+      docs,
+      changes,
+      blobs,
+      windows,
+      seconds,
+      profiles,
+    }),
+  );
+}
+
+await main();

@@ -1,0 +1,121 @@
+import * as dagCbor from '@ipld/dag-cbor';
+import superjson from 'superjson';
+
+/** Latency samples per call name, plus failures (non-2xx other than 304, or a thrown fetch). */
+export class CallRecorder {
+  /** Per call name: [time the call ended (performance.now()), latency ms] pairs. */
+  readonly samples = new Map<string, [number, number][]>();
+  readonly failures = new Map<string, number>();
+  readonly statuses = new Map<string, number>();
+
+  record(name: string, ms: number, status: number): void {
+    let list = this.samples.get(name);
+    if (list === undefined) {
+      list = [];
+      this.samples.set(name, list);
+    }
+    list.push([performance.now(), ms]);
+    const key = `${name} ${status}`;
+    this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
+    if (status !== 304 && (status < 200 || status > 299)) {
+      this.failures.set(name, (this.failures.get(name) ?? 0) + 1);
+    }
+  }
+
+  /** Percentiles of the calls that ended in [from, to) (performance.now() times; all by default). */
+  summary(name: string, from = 0, to = Number.POSITIVE_INFINITY): CallSummary {
+    const list = (this.samples.get(name) ?? [])
+      .filter(([t]) => t >= from && t < to)
+      .map(([, ms]) => ms)
+      .sort((a, b) => a - b);
+    const at = (q: number) =>
+      list.length ? list[Math.max(0, Math.ceil(q * list.length) - 1)]! : 0;
+    return {
+      n: list.length,
+      p50: round(at(0.5)),
+      p90: round(at(0.9)),
+      p99: round(at(0.99)),
+      max: round(list.at(-1) ?? 0),
+      failed: this.failures.get(name) ?? 0,
+    };
+  }
+}
+
+export type CallSummary = {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  failed: number;
+};
+
+export function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+/**
+ * The simulated app's HTTP client, as a browser/Electron app behaves against the node: GETs go
+ * with `If-None-Match` carrying the last ETag seen for that exact URL (the node answers
+ * `cache-control: no-cache` + ETag, so a browser revalidates every time), POSTs carry DAG-CBOR
+ * bodies, and answers are superjson. Each call's wall time (request to body read) is recorded.
+ */
+export class AppClient {
+  readonly #base: string;
+  readonly #recorder: CallRecorder;
+  readonly #etags = new Map<string, { etag: string; value: unknown }>();
+
+  constructor(base: string, recorder: CallRecorder) {
+    this.#base = base;
+    this.#recorder = recorder;
+  }
+
+  /** GET `/api/<key>`; answers the decoded value (the cached one on 304), or null on failure. */
+  async get<T>(key: string, params: Record<string, string>, name = key): Promise<T | null> {
+    const url = `${this.#base}/api/${key}?${new URLSearchParams(params)}`;
+    const cached = this.#etags.get(url);
+    const headers: Record<string, string> = cached ? { 'if-none-match': cached.etag } : {};
+    const start = performance.now();
+    let status = 0;
+    try {
+      const res = await fetch(url, { headers });
+      status = res.status;
+      const text = await res.text();
+      this.#recorder.record(name, performance.now() - start, status);
+      if (status === 304 && cached) return cached.value as T;
+      if (status !== 200) return null;
+      const value = superjson.parse(text);
+      const etag = res.headers.get('etag');
+      if (etag) this.#etags.set(url, { etag, value });
+      return value as T;
+    } catch {
+      if (status === 0) this.#recorder.record(name, performance.now() - start, 0);
+      return null;
+    }
+  }
+
+  /** POST `/api/<key>` with a DAG-CBOR body; answers the decoded value or null on failure. */
+  async post<T>(key: string, body: unknown, name = key): Promise<T | null> {
+    const start = performance.now();
+    let status = 0;
+    try {
+      const res = await fetch(`${this.#base}/api/${key}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cbor' },
+        body: dagCbor.encode(body),
+      });
+      status = res.status;
+      const text = await res.text();
+      this.#recorder.record(name, performance.now() - start, status);
+      return status === 200 ? (superjson.parse(text) as T) : null;
+    } catch {
+      if (status === 0) this.#recorder.record(name, performance.now() - start, 0);
+      return null;
+    }
+  }
+
+  /** Whether a GET for this URL changed since last time is known from the 200/304 alone. */
+  lastEtag(key: string, params: Record<string, string>): string | undefined {
+    return this.#etags.get(`${this.#base}/api/${key}?${new URLSearchParams(params)}`)?.etag;
+  }
+}

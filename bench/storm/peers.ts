@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { PeersReady } from './peers-child.ts';
+
+/** The storm's peer process, seen from the bench: what its peers serve, and how to stop it. */
+export type StormPeers = PeersReady & {
+  pid: number;
+  /** CPU seconds (user + system) the peers' process used so far; null where /proc is missing. */
+  cpuSeconds(): number | null;
+  stop(): Promise<void>;
+};
+
+const READY_TIMEOUT_MS = 120_000;
+
+/**
+ * Spawns bench/storm/peers-child.ts with this Node (type stripping on) and waits for its one
+ * JSON line. The child is stopped by its own pid only (SIGTERM, then it exits by itself when
+ * its stdin closes if the bench dies first).
+ */
+export async function startPeers(opts: {
+  peers: number;
+  docs: number;
+  changes: number;
+}): Promise<StormPeers> {
+  const script = new URL('./peers-child.ts', import.meta.url).pathname;
+  const child = spawn(
+    process.execPath,
+    [script, String(opts.peers), String(opts.docs), String(opts.changes)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const ready = await firstLine(child);
+  return {
+    ...ready,
+    pid: child.pid ?? -1,
+    cpuSeconds: () => processCpuSeconds(child.pid),
+    stop: () => stopChild(child),
+  };
+}
+
+function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // /proc/<pid>/stat: fields after the ")" — utime and stime are the 12th and 13th, in ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this bench runs on. */
+const CLOCK_TICKS = 100;
+
+function firstLine(child: ChildProcess): Promise<PeersReady> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error('storm peers did not start in time'));
+    }, READY_TIMEOUT_MS);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(line) as PeersReady);
+      } catch (err) {
+        reject(new Error(`storm peers printed a bad line: ${line.slice(0, 200)}`, { cause: err }));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`storm peers exited early (code ${code})`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.stdin?.end();
+    child.kill('SIGTERM');
+  });
+}
