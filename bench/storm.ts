@@ -56,6 +56,7 @@ const PROFILES: Profile[] = [
     store: { mode: 'direct' },
     sync: {
       haves: { reuse: false },
+      pacing: { enabled: false },
       discovery: { shareTasks: false, withAuthority: 1000, hostKnown: 1000, lost: 1000 },
     },
   },

@@ -150,6 +150,12 @@ export const SYNC_FETCH_BATCH = 256;
 export const SYNC_FETCH_PARALLEL = 2;
 /** Times a pull waits out a Busy answer (its retry hint) before giving up on the peer. */
 export const SYNC_BUSY_RETRIES = 3;
+/** Event-loop delay (ms) above which sync fetches are held back (the app's answers run on that loop). */
+export const SYNC_PACE_LAG_MS = 8;
+/** Longest a fetch is held back by pacing: sync slows, never stops. */
+export const SYNC_PACE_MAX_WAIT_MS = 250;
+/** Period of the pacer's lateness probe. */
+export const SYNC_PACE_CHECK_MS = 10;
 /** Blobs verified and written per `sync`-class write job. */
 export const SYNC_WRITE_BATCH = 100;
 /** Reconcile rounds with one peer for one scope before giving up (a peer that never converges). */

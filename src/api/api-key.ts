@@ -27,6 +27,7 @@ export type ApiStore = {
     signal?: AbortSignal;
   }): Promise<T>;
   generation: { get(): number };
+  lookup?<T = unknown>(req: { op: string; handler: string; args: unknown }): Promise<T>;
 };
 
 /** A cache of replayed documents by (document, version); REPLAY's DocumentCache fits it. */
@@ -76,6 +77,12 @@ export type ApiKey<I = unknown, O = unknown> = {
    * a string. Only for keys whose `run` uses nothing but `ctx.store.read` of index handlers.
    */
   renderInPool?: boolean;
+  /**
+   * The key's reads are point lookups (one indexed row, or one bounded keyset page): it is rendered
+   * on the main thread's own connection (`store.lookup`), skipping the pool's thread hop — the app's
+   * most frequent calls never queue behind other reads.
+   */
+  pointLookup?: boolean | ((input: I) => boolean);
   /** Seedling's own key, beyond Seed's API: it has no file in seed-api/schemas. */
   ownKey?: boolean;
   run(ctx: KeyContext, input: I): Promise<O>;

@@ -138,19 +138,30 @@ function keyHandler(h: HandlerDeps) {
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    const body = key.renderInPool
-      ? await h.store.read<string>({
-          op: `api.${name}`,
-          handler: 'api.render',
-          args: { key: name, input },
-          signal: abort.signal,
-        })
-      : superjson.stringify(await key.run({ ...h, signal: abort.signal }, input));
+    const body =
+      isPointLookup(key, input) && h.store.lookup
+        ? await h.store.lookup<string>({
+            op: `api.${name}`,
+            handler: 'api.renderPoint',
+            args: { key: name, input },
+          })
+        : key.renderInPool
+          ? await h.store.read<string>({
+              op: `api.${name}`,
+              handler: 'api.render',
+              args: { key: name, input },
+              signal: abort.signal,
+            })
+          : superjson.stringify(await key.run({ ...h, signal: abort.signal }, input));
     // Only a successful answer carries the tag: an error must not be revalidated as current.
     if (etag) reply.headers(cacheHeaders(etag));
     reply.header('content-type', 'application/json; charset=utf-8');
     return reply.send(body);
   };
+}
+
+function isPointLookup(key: ApiKey, input: unknown): boolean {
+  return typeof key.pointLookup === 'function' ? key.pointLookup(input) : key.pointLookup === true;
 }
 
 /** `/api/<Key>` names a key (SEED-API.md: 404 `Unknown query key: <Key>`); anything else is a plain 404. */

@@ -20,13 +20,22 @@ const POOL_KEYS = new Map<string, ApiKey>(
   ALL_KEYS.filter((k) => k.renderInPool).map((k) => [k.key, k]),
 );
 
-async function render(db: DatabaseSync, args: unknown, ctx: HandlerContext): Promise<string> {
-  const { key, input } = (args ?? {}) as { key?: unknown; input?: unknown };
-  const apiKey = typeof key === 'string' ? POOL_KEYS.get(key) : undefined;
-  if (!apiKey)
-    throw new InvalidInputError('no key rendered in the pool by this name', { field: 'key' });
-  const output = await apiKey.run(poolContext(db, ctx), input);
-  return superjson.stringify(output);
+/** Keys whose answer can be a point lookup: rendered on the main thread's connection instead. */
+const POINT_KEYS = new Map<string, ApiKey>(
+  ALL_KEYS.filter((k) => k.pointLookup !== undefined && k.pointLookup !== false).map((k) => [
+    k.key,
+    k,
+  ]),
+);
+
+function renderWith(keys: Map<string, ApiKey>) {
+  return async (db: DatabaseSync, args: unknown, ctx: HandlerContext): Promise<string> => {
+    const { key, input } = (args ?? {}) as { key?: unknown; input?: unknown };
+    const apiKey = typeof key === 'string' ? keys.get(key) : undefined;
+    if (!apiKey) throw new InvalidInputError('no key rendered here by this name', { field: 'key' });
+    const output = await apiKey.run(poolContext(db, ctx), input);
+    return superjson.stringify(output);
+  };
 }
 
 /** What a key sees in the pool: reads go straight to the index handlers on this connection. */
@@ -50,5 +59,9 @@ function poolContext(db: DatabaseSync, ctx: HandlerContext): KeyContext {
 }
 
 export const readHandlers: StoreExtension['readHandlers'] = {
-  'api.render': render,
+  'api.render': renderWith(POOL_KEYS),
+  'api.renderPoint': renderWith(POINT_KEYS),
 };
+
+/** `api.renderPoint` renders only `pointLookup` keys (one row, one bounded page): main-thread safe. */
+export const pointLookups = ['api.renderPoint'];

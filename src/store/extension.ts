@@ -10,6 +10,7 @@ import type { DatabaseSync } from 'node:sqlite';
  *   export const migrations: Migration[]                  // run by the writer at open
  *   export const writeHandlers: Record<string, WriteHandler>
  *   export const readHandlers: Record<string, ReadHandler>
+ *   export const pointLookups: string[]                   // read handlers also allowed on the main thread
  *
  * Handler names are namespaced `<subsystem>.<name>` (`index.putBlobs`, `blob.verify`) and must be
  * unique across extensions; the store refuses to start on a duplicate.
@@ -49,4 +50,9 @@ export type StoreExtension = {
   migrations?: Migration[];
   writeHandlers?: Record<string, WriteHandler>;
   readHandlers?: Record<string, ReadHandler>;
+  /**
+   * Read handlers that are point lookups — bounded by an index, well under a millisecond — and may
+   * therefore also run on the main thread (`store.lookup`, main-lookups.ts).
+   */
+  pointLookups?: string[];
 };

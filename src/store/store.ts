@@ -5,6 +5,7 @@ import type { WriteClass } from '../types.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { DirectWriter } from './direct-writer.ts';
 import { Generation } from './generation.ts';
+import { MainLookups } from './main-lookups.ts';
 import { ReaderPool, type ReadLane } from './reader-pool.ts';
 import type { WriteJob, WriteQueueInit } from './write-queue.ts';
 import { Writer } from './writer.ts';
@@ -58,6 +59,11 @@ export type Store = {
   write<T = unknown>(job: WriteJob): Promise<T>;
   /** Runs a read handler on a reader-pool thread (read-only connection). */
   read<T = unknown>(req: ReadRequest): Promise<T>;
+  /**
+   * Runs a point lookup (a handler an extension lists in `pointLookups`) on the main thread's own
+   * read-only connection: no thread hop, timed (main-lookups.ts).
+   */
+  lookup<T = unknown>(req: { op: string; handler: string; args: unknown }): Promise<T>;
   /** Bumped by the writer after each commit; `buffer` can be handed to any thread. */
   generation: Generation;
   path: string;
@@ -116,7 +122,16 @@ export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store
         ...(init.maxReadMs !== undefined ? { maxReadMs: init.maxReadMs } : {}),
       },
     );
-    return facade(init.path, mode, generation, writer, readers, checkpointer);
+    started.push({ close: () => readers.close() });
+    const lookups = await MainLookups.open(
+      {
+        registry: deps.registry,
+        generation: () => generation.get(),
+        ...(deps.tracker ? { tracker: deps.tracker } : {}),
+      },
+      { path: init.path, extensions: [STORE_EXTENSION_URL, ...(init.extensions ?? [])] },
+    );
+    return facade(init.path, mode, generation, writer, readers, checkpointer, lookups);
   } catch (err) {
     for (const part of started.reverse()) await part.close().catch(() => {});
     throw err;
@@ -187,6 +202,7 @@ function facade(
   writer: AnyWriter,
   readers: ReaderPool,
   checkpointer: Checkpointer,
+  lookups: MainLookups,
 ): Store {
   let closing: Promise<void> | undefined;
   return {
@@ -196,10 +212,13 @@ function facade(
     write: <T>(job: WriteJob) => writer.write<T>(job),
     read: <T>(req: ReadRequest) =>
       readers.run<T>(req.op, req.handler, req.args, req.signal, req.lane),
+    lookup: <T>(req: { op: string; handler: string; args: unknown }) =>
+      lookups.run<T>(req.op, req.handler, req.args),
     depth: (cls) => writer.depth(cls),
     close() {
       closing ??= (async () => {
         await writer.close();
+        lookups.close();
         await readers.close();
         await checkpointer.stop();
       })();

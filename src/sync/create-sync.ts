@@ -11,6 +11,7 @@ import type { Store } from '../store/store.ts';
 import { type DiscoveryInit, DiscoveryScheduler } from './discovery/discovery-scheduler.ts';
 import { HavesCache, type HavesCacheInit } from './haves-cache.ts';
 import type { HavesParts } from './haves-query.ts';
+import { IngestPacer } from './ingest-pacer.ts';
 import { SealedSet } from './rbsr/sealed-set.ts';
 import { SubscriptionRefresher } from './subscriptions.ts';
 import {
@@ -43,6 +44,8 @@ export type SyncInit = {
   engine?: SyncEngineInit;
   discovery?: DiscoveryInit;
   subscriptionRefreshMs?: number;
+  /** Ingest pacing by event-loop lag (`enabled: false` turns it off, as the naive profile does). */
+  pacing?: { enabled?: boolean; lagMs?: number; maxWaitMs?: number };
 };
 
 export type Sync = {
@@ -73,8 +76,11 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
     },
     init.haves,
   );
+  const pacer = new IngestPacer({ registry: deps.registry }, init.pacing);
+  if (init.pacing?.enabled !== false) pacer.start();
   const engine = new SyncEngine(
     {
+      ...(init.pacing?.enabled !== false ? { pacer } : {}),
       registry: deps.registry,
       haves,
       protocol: net.protocol,
@@ -137,6 +143,7 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
     discovery,
     subscriptions,
     close: async () => {
+      pacer.stop();
       subscriptions.stop();
       await discovery.close();
     },

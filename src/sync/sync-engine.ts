@@ -14,6 +14,7 @@ import type { FetchedBlob } from '../net/protocol/messages.ts';
 import type { SyncHandlers, SyncProtocol } from '../net/protocol/sync-protocol.ts';
 import { FetchClaims } from './fetch-claims.ts';
 import type { HavesCache } from './haves-cache.ts';
+import type { IngestPacer } from './ingest-pacer.ts';
 import { initiate, reconcileAsInitiator, respond } from './rbsr/reconcile.ts';
 import { parseScope } from './scope.ts';
 import { type SyncMetrics, syncMetrics } from './sync-metrics.ts';
@@ -50,6 +51,8 @@ export type SyncEngineDeps = {
   persist(accepted: unknown[]): Promise<void>;
   /** Told about each peer that sent a bad blob. */
   onHostilePeer?(peer: string, reason: string): void;
+  /** Holds fetches back while the app's event loop is late (ingest-pacer.ts); absent: no pacing. */
+  pacer?: Pick<IngestPacer, 'admit'>;
 };
 
 export type SyncEngineInit = { fetchBatch?: number; fetchParallel?: number; maxRounds?: number };
@@ -229,6 +232,7 @@ export class SyncEngine {
   /** One FetchRequest; a Busy answer is waited out (its hint) a few times before it counts as failure. */
   async #fetchOnce(peer: PullPeer, cids: CID[], signal?: AbortSignal): Promise<FetchedBlob[]> {
     for (let attempt = 0; ; attempt++) {
+      await this.#deps.pacer?.admit(signal);
       try {
         return await this.#deps.protocol.fetch(peer, cids, { signal });
       } catch (err) {

@@ -25,6 +25,7 @@ export const AccountKey: ApiKey<string, Output> = {
   },
   cacheable: true,
   renderInPool: true,
+  pointLookup: true,
   async run(ctx, uid) {
     const row = await ctx.store.read<AccountRow | null>({
       op: 'api.Account',

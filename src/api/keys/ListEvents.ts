@@ -47,6 +47,9 @@ export const ListEventsKey: ApiKey<ListEventsArgs, Output> = {
   toInput: listEventsArgs,
   cacheable: true,
   renderInPool: true,
+  // The unfiltered feed page is a bounded walk of the keyset index; filters may scan, so they go to the pool.
+  pointLookup: (input) =>
+    !input.filterAuthors?.length && !input.filterEventType?.length && !input.filterResource,
   async run(ctx, args) {
     const page = await readEvents(ctx.store, args, ctx.signal);
     return { events: page.events.map(wireEvent), nextPageToken: page.nextPageToken ?? '' };

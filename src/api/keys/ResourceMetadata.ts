@@ -17,6 +17,7 @@ export const ResourceMetadataKey: ApiKey<UnpackedHmId, Output> = {
   toInput: (params) => hmIdFromParams(params),
   cacheable: true,
   renderInPool: true,
+  pointLookup: true,
   async run(ctx, id) {
     const row = await ctx.store.read<DocumentRow | null>({
       op: 'api.ResourceMetadata',

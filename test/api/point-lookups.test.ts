@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { InvalidInputError } from '../../src/errors.ts';
+import { metricValue } from '../../src/obs/metrics.ts';
+import { makeDocument, testKey } from '../fixtures/blob-factory.ts';
+import { publishBody, startTestNode, type TestNode } from './helpers.ts';
+
+/**
+ * The app's most frequent calls (ResourceMetadata, the unfiltered ListEvents page, Account) are
+ * point lookups rendered on the main thread's own connection; anything that may scan stays in
+ * the reader pool.
+ */
+const alice = testKey('point-alice');
+const doc = makeDocument(alice, { genesis: 'cli', path: '/p', title: 'Pointed', changes: 1 });
+
+async function count(node: TestNode, name: string, labels: Record<string, string>) {
+  return (await metricValue(node.registry, name, labels)) ?? 0;
+}
+
+describe('point lookups on the main thread', () => {
+  let node: TestNode;
+  before(async () => {
+    node = await startTestNode();
+    assert.equal((await node.post('PublishBlobs', publishBody(doc.all))).status, 200);
+  });
+  after(async () => node?.stop());
+
+  it('answers ResourceMetadata and the feed page from the main connection, not the pool', async () => {
+    const pooled = () =>
+      count(node, 'seedling_reader_tasks_total', { handler: 'api.render', result: 'ok' });
+    const before = await pooled();
+    const meta = await node.get('ResourceMetadata', { id: `hm://${alice.accountId}/p` });
+    assert.equal((meta.body as { metadata: { name: string } }).metadata.name, 'Pointed');
+    const feed = await node.get('ListEvents', { pageSize: '5' });
+    assert.ok((feed.body as { events: unknown[] }).events.length > 0);
+    assert.equal(await pooled(), before, 'no pool task for point lookups');
+    const text = await node.registry.getSingleMetricAsString('seedling_main_lookup_seconds');
+    assert.match(text, /seedling_main_lookup_seconds_count\{handler="api.renderPoint"\} 2/);
+  });
+
+  it('sends a filtered feed (which may scan) to the pool', async () => {
+    const before = await count(node, 'seedling_reader_tasks_total', {
+      handler: 'api.render',
+      result: 'ok',
+    });
+    const res = await node.get('ListEvents', {
+      pageSize: '5',
+      filterAuthors: JSON.stringify([alice.accountId]),
+    });
+    assert.equal(res.status, 200, res.text);
+    const after = await count(node, 'seedling_reader_tasks_total', {
+      handler: 'api.render',
+      result: 'ok',
+    });
+    assert.equal(after, before + 1);
+  });
+
+  it('refuses to run a handler not listed as a point lookup on the main thread', async () => {
+    await assert.rejects(
+      node.store.lookup({ op: 't', handler: 'index.query', args: {} }),
+      (err) => err instanceof InvalidInputError && /not a point lookup/.test(err.message),
+    );
+  });
+});
