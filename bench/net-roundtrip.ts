@@ -31,7 +31,8 @@ const server = await createSeedlingNode(
       onAnnounce: () => {},
     },
   },
-  { dataDir: join(dir, 'a') },
+  // 8 requests in flight from one client: lift the per-peer cap (default 2) for this measurement.
+  { dataDir: join(dir, 'a'), protocol: { maxInboundPerPeer: 8 } },
 );
 const client = await createSeedlingNode({}, { dataDir: join(dir, 'b') });
 const addr = server.multiaddrs()[0]!;
