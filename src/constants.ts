@@ -156,6 +156,8 @@ export const SYNC_PACE_LAG_MS = 8;
 export const SYNC_PACE_MAX_WAIT_MS = 250;
 /** Period of the pacer's lateness probe. */
 export const SYNC_PACE_CHECK_MS = 10;
+/** Fetched blobs verified per reader task: short bulk tasks keep an app read's worst wait short. */
+export const SYNC_VERIFY_CHUNK = 64;
 /** Blobs verified and written per `sync`-class write job. */
 export const SYNC_WRITE_BATCH = 100;
 /** Reconcile rounds with one peer for one scope before giving up (a peer that never converges). */
@@ -175,6 +177,8 @@ export const CLI_FEED_PAGE_SIZE = 20;
 /** Reader threads when `threads` is not given: bounded by CPU cores (reads are CPU work once pages are cached); 2 at least, 4 at most so the writer and the main thread keep a core. */
 export const READER_DEFAULT_THREADS_MIN = 2;
 export const READER_DEFAULT_THREADS_MAX = 4;
+/** Without an app read for this long, sync's bulk reads may use every reader thread (otherwise one is kept for the app). */
+export const READER_APP_IDLE_MS = 250;
 /** Read tasks waiting for a reader thread; beyond it `run()` throws OverloadError at once. */
 export const READER_QUEUE_MAX = 1_024;
 /** A read handler running longer is stopped (its thread is terminated, ending its snapshot) and fails with ReadTimeoutError. */

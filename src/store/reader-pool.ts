@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { Gauge, type Registry } from 'prom-client';
 import {
+  READER_APP_IDLE_MS,
   READER_CACHE_SIZE_KIB,
   READER_DEFAULT_THREADS_MAX,
   READER_DEFAULT_THREADS_MIN,
@@ -47,6 +48,8 @@ export type ReaderPoolInit = {
   /** The store's generation counter, so handlers see `ctx.generation`; a private one if absent. */
   generationBuffer?: SharedArrayBuffer;
   cacheSizeKiB?: number;
+  /** After this long without an app read, bulk reads may use every thread (invariant 4). */
+  appIdleMs?: number;
 };
 
 /** How long the slot of a stopped read stays out of use (see #releaseSlot). */
@@ -88,9 +91,12 @@ function now(): number {
  *    (Plain aligned 8-byte stores, not Atomics: a torn read could only skew one gauge sample or
  *    delay a stop by one watchdog tick.)
  * 4. Two lanes. `app` reads (what the API answers) go straight to the pool. `bulk` reads (sync's
- *    verification batches, haves sets, serving peers) hold one of `threads − 1` bulk permits while
- *    they run, and wait on the main thread for one otherwise: however hard sync pulls, one thread
- *    is always free for the app, so an app read never queues behind a sync batch.
+ *    verification batches, haves sets, serving peers) hold a bulk permit while they run, and wait
+ *    on the main thread for one otherwise. While the app is reading (an app read within the last
+ *    `appIdleMs`) there are `threads − 1` permits: however hard sync pulls, one thread stays free
+ *    for the app, so an app read never queues behind a sync batch. When the app has been idle that
+ *    long, bulk may use every thread; the first app read after that waits at most for one bulk task
+ *    (callers keep bulk tasks short), and from then on the reserve holds again.
  */
 export class ReaderPool {
   readonly threads: number;
@@ -106,6 +112,9 @@ export class ReaderPool {
   #closed = false;
   /** Bulk reads running, and those waiting for a permit (invariant 4). */
   #bulkRunning = 0;
+  /** performance.now() of the last app read (invariant 4). */
+  #lastAppAt = Number.NEGATIVE_INFINITY;
+  readonly #appIdleMs: number;
   readonly #bulkWaiting: (() => void)[] = [];
   readonly #bulkMax: number;
 
@@ -115,6 +124,7 @@ export class ReaderPool {
     this.maxReadMs = positiveInt(init.maxReadMs ?? READER_MAX_READ_MS, 'maxReadMs');
     this.queueMax = positiveInt(init.queueMax ?? READER_QUEUE_MAX, 'queueMax');
     this.#bulkMax = Math.max(1, this.threads - 1);
+    this.#appIdleMs = init.appIdleMs ?? READER_APP_IDLE_MS;
     const slotCount = this.queueMax + this.threads;
     const slots = new SharedArrayBuffer(slotCount * Float64Array.BYTES_PER_ELEMENT);
     this.#slots = new Float64Array(slots);
@@ -153,24 +163,38 @@ export class ReaderPool {
     signal?: AbortSignal,
     lane: ReadLane = 'app',
   ): Promise<T> {
-    if (lane === 'app') return this.#run<T>(op, handler, args, signal);
+    if (lane === 'app') {
+      this.#lastAppAt = performance.now();
+      try {
+        return await this.#run<T>(op, handler, args, signal);
+      } finally {
+        this.#lastAppAt = performance.now();
+      }
+    }
     await this.#bulkPermit(signal);
     try {
       return await this.#run<T>(op, handler, args, signal);
     } finally {
       this.#bulkRunning--;
-      this.#bulkWaiting.shift()?.();
+      // Wake every waiter able to run now (the limit may have grown while the app went idle).
+      const free = Math.max(1, this.#bulkLimit() - this.#bulkRunning);
+      for (const wake of this.#bulkWaiting.splice(0, free)) wake();
     }
   }
 
   /** Waits (FIFO) until fewer than `threads − 1` bulk reads run, then takes a permit. */
   async #bulkPermit(signal?: AbortSignal): Promise<void> {
-    while (this.#bulkRunning >= this.#bulkMax) {
+    while (this.#bulkRunning >= this.#bulkLimit()) {
       await new Promise<void>((resolve) => this.#bulkWaiting.push(resolve));
       if (this.#closed) throw new ClosedError('reader pool');
       signal?.throwIfAborted();
     }
     this.#bulkRunning++;
+  }
+
+  /** Bulk permits now: every thread while the app is idle, all but one while it reads. */
+  #bulkLimit(): number {
+    return performance.now() - this.#lastAppAt > this.#appIdleMs ? this.threads : this.#bulkMax;
   }
 
   /** Reads waiting for a bulk permit (metrics, tests). */

@@ -223,4 +223,29 @@ describe('ReaderPool lanes', () => {
       fs.rmSync(env.dir, { recursive: true, force: true });
     }
   });
+
+  test('with the app idle, bulk reads may use every thread', async () => {
+    const env = setup();
+    insert(env.writer, 3);
+    const pool = new ReaderPool(
+      { registry: new Registry() },
+      { path: env.dbPath, extensions: [EXTENSION], threads: 2, maxReadMs: 5_000, appIdleMs: 50 },
+    );
+    try {
+      await pool.run('warm', 'test.count', null);
+      await new Promise((r) => setTimeout(r, 100)); // the app goes idle
+      const bulk = Array.from({ length: 3 }, () =>
+        pool.run('sync', 'test.holdSnapshot', { ms: 300 }, undefined, 'bulk'),
+      );
+      // Two hold permits at once (one per thread); with the app reading, two would wait. Checked
+      // well before the first 300 ms read ends (after it, one waits in either case).
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(pool.bulkWaiting, 1);
+      assert.deepEqual(await Promise.all(bulk), [3, 3, 3]);
+    } finally {
+      await pool.close();
+      env.writer.close();
+      fs.rmSync(env.dir, { recursive: true, force: true });
+    }
+  });
 });
