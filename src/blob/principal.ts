@@ -6,7 +6,9 @@
  * KeyObject costs about as much as a verify, and a node sees the same few signers again and again,
  * so KeyObjects are kept in a small LRU keyed by the raw public key.
  */
+
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { base58btc } from 'multiformats/bases/base58';
 import { Gauge, type Registry } from 'prom-client';
 import { ED25519_KEY_CACHE_SIZE } from '../constants.ts';
@@ -37,8 +39,20 @@ export function principalFromEd25519(publicKey: Uint8Array): Principal {
 }
 
 /** `z…` account ID (base58btc multibase) of a principal. */
+/**
+ * Account IDs of recent principals: base58 encoding is the costliest step of preparing a blob after
+ * its signature check, and a node sees few distinct signers at a time.
+ */
+const accountIds = new LRUCache<string, AccountId>({ max: ED25519_KEY_CACHE_SIZE });
+
 export function accountIdFromPrincipal(p: Uint8Array): AccountId {
-  return base58btc.encode(p) as AccountId;
+  const key = Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('latin1');
+  let id = accountIds.get(key);
+  if (id === undefined) {
+    id = base58btc.encode(p) as AccountId;
+    accountIds.set(key, id);
+  }
+  return id;
 }
 
 /** Parses an account ID; only Ed25519 and P-256 principals of the right length are accepted. */
