@@ -153,7 +153,7 @@ export class SyncEngine {
       const step = reconcileAsInitiator(set, reply);
       for (const id of step.need) {
         const cid = decodeCid(id);
-        need.set(cid.toString(), cid);
+        need.set(cidKey(cid), cid);
       }
       message = step.next;
     }
@@ -169,7 +169,7 @@ export class SyncEngine {
     signal?: AbortSignal,
   ): Promise<void> {
     const missing = await this.#filterStored([...need.values()], result);
-    const { mine, others } = this.#claims.claim(missing.map((c) => c.toString()));
+    const { mine, others } = this.#claims.claim(missing.map(cidKey));
     result.claimedElsewhere = others.length;
     this.#metrics.blobs.inc({ stage: 'claimed_elsewhere' }, others.length);
     const persisting: Promise<void>[] = [];
@@ -218,8 +218,8 @@ export class SyncEngine {
     while (left.length > 0) {
       const blobs = await this.#fetchOnce(peer, left, signal);
       if (blobs.length === 0) break;
-      const received = new Set(blobs.map((b) => b.cid.toString()));
-      left = left.filter((c) => !received.has(c.toString()));
+      const received = new Set(blobs.map((b) => cidKey(b.cid)));
+      left = left.filter((c) => !received.has(cidKey(c)));
       for (const b of blobs) result.bytes += b.data.byteLength;
       got.push(...blobs);
     }
@@ -263,6 +263,13 @@ export class SyncEngine {
 function parseScopeText(scope: string): string {
   parseScope(scope);
   return scope;
+}
+
+/** A map key for a CID: its bytes as a latin1 string (several times cheaper than base32 text). */
+function cidKey(cid: CID): string {
+  return Buffer.from(cid.bytes.buffer, cid.bytes.byteOffset, cid.bytes.byteLength).toString(
+    'latin1',
+  );
 }
 
 function decodeCid(bytes: Uint8Array): CID {
