@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
-import { SYNC_VERIFY_CHUNK, SYNC_WRITE_BATCH } from '../constants.ts';
+import { SYNC_WRITE_BATCH } from '../constants.ts';
 import type { PreparedBlob } from '../index/index-input.ts';
 import type { DocumentRow } from '../index/read-types.ts';
 import type { SeedlingNode } from '../net/node.ts';
@@ -89,15 +89,8 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
         (await read<({ data: Uint8Array } | null)[]>('store.getBlobs', { multihashes })).map(
           (row) => row?.data ?? null,
         ),
-      verify: async (blobs) => {
-        const chunks: Promise<PreparedBlob[]>[] = [];
-        for (let at = 0; at < blobs.length; at += SYNC_VERIFY_CHUNK) {
-          chunks.push(
-            read<PreparedBlob[]>('index.prepareBlobs', blobs.slice(at, at + SYNC_VERIFY_CHUNK)),
-          );
-        }
-        return toVerifiedBatch((await Promise.all(chunks)).flat());
-      },
+      verify: async (blobs) =>
+        toVerifiedBatch(await read<PreparedBlob[]>('index.prepareBlobs', blobs)),
       persist: async (accepted) => {
         for (let at = 0; at < accepted.length; at += SYNC_WRITE_BATCH) {
           await store.write({

@@ -8,6 +8,7 @@ import {
   SYNC_FETCH_BATCH,
   SYNC_FETCH_PARALLEL,
   SYNC_MAX_ROUNDS,
+  SYNC_VERIFY_CHUNK,
 } from '../constants.ts';
 import { PeerBusyError, ProtocolError } from '../errors.ts';
 import type { FetchedBlob } from '../net/protocol/messages.ts';
@@ -55,7 +56,12 @@ export type SyncEngineDeps = {
   pacer?: Pick<IngestPacer, 'admit'>;
 };
 
-export type SyncEngineInit = { fetchBatch?: number; fetchParallel?: number; maxRounds?: number };
+export type SyncEngineInit = {
+  fetchBatch?: number;
+  fetchParallel?: number;
+  verifyChunk?: number;
+  maxRounds?: number;
+};
 
 export type PullResult = {
   rounds: number;
@@ -75,6 +81,7 @@ export class SyncEngine {
   readonly #fetchBatch: number;
   readonly #maxRounds: number;
   readonly #fetchParallel: number;
+  readonly #verifyChunk: number;
   readonly #claims = new FetchClaims();
   readonly #metrics: SyncMetrics;
 
@@ -83,6 +90,7 @@ export class SyncEngine {
     this.#fetchBatch = init.fetchBatch ?? SYNC_FETCH_BATCH;
     this.#maxRounds = init.maxRounds ?? SYNC_MAX_ROUNDS;
     this.#fetchParallel = init.fetchParallel ?? SYNC_FETCH_PARALLEL;
+    this.#verifyChunk = init.verifyChunk ?? SYNC_VERIFY_CHUNK;
     this.#metrics = syncMetrics(deps.registry, () => this.#claims.size);
   }
 
@@ -242,8 +250,19 @@ export class SyncEngine {
     }
   }
 
+  /**
+   * Verifies and writes one fetched batch in short chunks, each written as soon as it is verified:
+   * the writer gets work while the pool verifies the next chunk, and bulk tasks stay short.
+   */
   async #persist(peer: PullPeer, blobs: FetchedBlob[], result: PullResult): Promise<void> {
-    if (blobs.length === 0) return;
+    const chunks: Promise<void>[] = [];
+    for (let at = 0; at < blobs.length; at += this.#verifyChunk) {
+      chunks.push(this.#persistChunk(peer, blobs.slice(at, at + this.#verifyChunk), result));
+    }
+    await Promise.all(chunks);
+  }
+
+  async #persistChunk(peer: PullPeer, blobs: FetchedBlob[], result: PullResult): Promise<void> {
     const verified = await this.#deps.verify(
       blobs.map((b) => ({ cid: b.cid.toString(), data: b.data })),
     );
