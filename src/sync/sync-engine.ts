@@ -176,8 +176,20 @@ export class SyncEngine {
     result: PullResult,
     signal?: AbortSignal,
   ): Promise<void> {
-    const missing = await this.#filterStored([...need.values()], result);
-    const { mine, others } = this.#claims.claim(missing.map(cidKey));
+    // Claim first, then check storage: a claim is released only after its blob is stored, so a CID
+    // is either claimed elsewhere (we wait) or, once released, seen as stored (we skip it).
+    const claimed = this.#claims.claim(need.keys());
+    const others = claimed.others;
+    const unstored = await this.#filterStored(
+      claimed.mine.map((k) => need.get(k)!),
+      result,
+    ).catch((err) => {
+      this.#claims.release(claimed.mine);
+      throw err;
+    });
+    const mine = unstored.map(cidKey);
+    const keep = new Set(mine);
+    this.#claims.release(claimed.mine.filter((k) => !keep.has(k)));
     result.claimedElsewhere = others.length;
     this.#metrics.blobs.inc({ stage: 'claimed_elsewhere' }, others.length);
     const persisting: Promise<void>[] = [];

@@ -65,7 +65,8 @@ describe('sync between real nodes', () => {
     ]);
     const total = await b.blobCount();
     assert.equal(await c.blobCount(), total);
-    assert.equal(fromA.written + fromB.written, total, 'each blob was fetched once node-wide');
+    assert.equal(fromA.written + fromB.written, total, 'each blob was written once');
+    assert.equal(fromA.fetched + fromB.fetched, total, 'each blob was fetched once node-wide');
     await a.sync.engine.pull(multiaddr(c.addr), SUBTREE);
     assert.equal(await a.blobCount(), total);
   });
