@@ -9,6 +9,7 @@ import { metricValue } from '../../src/obs/metrics.ts';
 import { Checkpointer } from '../../src/store/checkpointer.ts';
 import { readWalIndex, walBacklogBytes } from '../../src/store/checkpointer-wal-index.ts';
 import { openDatabase } from '../../src/store/open-database.ts';
+import { GATE_WRITER, WriterGate } from '../../src/store/writer-gate.ts';
 
 const THRESHOLD = 256 * 1024;
 
@@ -173,5 +174,31 @@ test('the wal-index header gives the live backlog: frames written, not yet copie
   } finally {
     env.writer.close();
     fs.rmSync(env.dir, { recursive: true, force: true });
+  }
+});
+
+test('TRUNCATE waits for the write gate: never while the writer holds it, right after it is freed', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seedling-checkpointer-gate-'));
+  const dbPath = path.join(dir, 'test.db');
+  const writer = openDatabase(dbPath, { disableAutoCheckpoint: true, busyTimeoutMs: 2_000 });
+  writer.exec('CREATE TABLE items(id INTEGER PRIMARY KEY, body BLOB NOT NULL) STRICT');
+  const gate = new WriterGate();
+  const cp = new Checkpointer(
+    { registry: new Registry() },
+    { path: dbPath, intervalMs: 40, truncateAboveBytes: THRESHOLD, writeGateBuffer: gate.buffer },
+  );
+  try {
+    await cp.start();
+    grow(writer, 200);
+    assert.ok(gate.tryAcquire(GATE_WRITER), 'the writer takes the gate');
+    await new Promise((r) => setTimeout(r, 400)); // ten ticks with the WAL idle and large
+    assert.ok(walSize(dbPath) > THRESHOLD, 'no TRUNCATE while the writer holds the gate');
+    assert.equal(cp.stats().truncates, 1, 'only the start-up one');
+    gate.release(GATE_WRITER);
+    await waitFor(() => walSize(dbPath) === 0, 3_000);
+  } finally {
+    await cp.stop();
+    writer.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
