@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { type ApiServer, apiStoreExtension, createApiServer } from './api/server.ts';
 import { API_DEFAULT_HOST, API_DEFAULT_PORT, NODE_DATABASE_FILE } from './constants.ts';
+import { registerIndexMetrics } from './index/index-metrics.ts';
 import { netStoreExtension } from './net/index.ts';
 import { createSeedlingNode, type SeedlingNode } from './net/node.ts';
 import { EventLoopLag } from './obs/event-loop-lag.ts';
@@ -73,6 +74,9 @@ export async function startNode(init: NodeInit): Promise<SeedlingNodeHandle> {
     { ...init.store, path: join(init.dataDir, NODE_DATABASE_FILE), extensions: NODE_EXTENSIONS },
   );
   loopLag.start();
+  registerIndexMetrics(registry, () =>
+    store.read({ op: 'metrics.index', handler: 'index.stats', args: {} }),
+  );
   const stack: Array<() => Promise<void>> = [async () => loopLag.stop(), () => store.close()];
   const closeAll = async () => {
     for (const stop of stack.reverse().splice(0)) {
