@@ -6,6 +6,7 @@ import { API_DEFAULT_HOST, API_DEFAULT_PORT, NODE_DATABASE_FILE } from './consta
 import { registerIndexMetrics } from './index/index-metrics.ts';
 import { netStoreExtension } from './net/index.ts';
 import { createSeedlingNode, type SeedlingNode } from './net/node.ts';
+import type { SyncProtocolInit } from './net/protocol/sync-protocol.ts';
 import { EventLoopLag } from './obs/event-loop-lag.ts';
 import { createRegistry } from './obs/metrics.ts';
 import { OperationTracker } from './obs/operation-tracker.ts';
@@ -33,7 +34,15 @@ export type NodeInit = {
   dataDir: string;
   http?: { host?: string; port?: number };
   /** libp2p settings; `false` (or absent) runs without networking: no sync, no discovery. */
-  p2p?: { listen?: string[]; announce?: string[]; bootstrap?: string[] } | false;
+  p2p?:
+    | {
+        listen?: string[];
+        announce?: string[];
+        bootstrap?: string[];
+        /** Sync protocol limits and timeouts (defaults in constants.ts). */
+        protocol?: SyncProtocolInit;
+      }
+    | false;
   /** Sync and discovery settings (gateways, site servers...), used when p2p is on. */
   sync?: SyncInit;
   /** Passed through to openStore (readerThreads, queue bounds, mode...). */
@@ -114,6 +123,7 @@ async function startNet(
       ...(p2p.listen?.length ? { listen: p2p.listen } : {}),
       ...(p2p.announce?.length ? { announce: p2p.announce } : {}),
       ...(p2p.bootstrap?.length ? { bootstrap: p2p.bootstrap } : {}),
+      ...(p2p.protocol ? { protocol: p2p.protocol } : {}),
     },
   );
 }

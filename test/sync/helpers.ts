@@ -1,18 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
-import { createSeedlingNode, type SeedlingNode } from '../../src/net/node.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
-import { createSync, type Sync, type SyncInit } from '../../src/sync/create-sync.ts';
+import type { Registry } from 'prom-client';
+import type { SeedlingNode } from '../../src/net/node.ts';
+import { startNode } from '../../src/node.ts';
+import type { Store } from '../../src/store/store.ts';
+import type { Sync, SyncInit } from '../../src/sync/create-sync.ts';
 
-const EXTENSIONS = [
-  new URL('../../src/index/store-extension.ts', import.meta.url),
-  new URL('../../src/net/store-extension.ts', import.meta.url),
-  new URL('../../src/sync/store-extension.ts', import.meta.url),
-];
-
-/** A whole syncing node on 127.0.0.1: real SQLite store in a temp dir, real libp2p, real sync engine. */
+/** A whole node on 127.0.0.1 as `startNode` builds it (store, libp2p, sync, API on port 0), in a temp dir. */
 export type TestNode = {
   dir: string;
   store: Store;
@@ -30,16 +25,18 @@ export async function startTestNode(
   options: { requestTimeoutMs?: number } = {},
 ): Promise<TestNode> {
   const dir = mkdtempSync(join(tmpdir(), 'seedling-sync-'));
-  const registry = new Registry();
-  const store = await openStore(
-    { registry },
-    { path: join(dir, 'db.sqlite'), extensions: EXTENSIONS },
-  );
-  const net = await createSeedlingNode(
-    { registry, store },
-    { dataDir: dir, protocol: { requestTimeoutMs: options.requestTimeoutMs ?? 5_000 } },
-  );
-  const sync = createSync({ store, net, registry }, init);
+  const handle = await startNode({
+    dataDir: dir,
+    http: { host: '127.0.0.1', port: 0 },
+    p2p: {
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      protocol: { requestTimeoutMs: options.requestTimeoutMs ?? 5_000 },
+    },
+    sync: init,
+  });
+  const { store, registry } = handle;
+  const net = handle.net!;
+  const sync = handle.sync!;
   const node: TestNode = {
     dir,
     store,
@@ -65,9 +62,7 @@ export async function startTestNode(
     blobCount: () =>
       store.read<number>({ op: 'test.count', handler: 'store.countBlobs', args: {} }),
     async close() {
-      await sync.close();
-      await net.stop();
-      await store.close();
+      await handle.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
