@@ -7,8 +7,25 @@ import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { PEER_KEY_FILE, SYNC_PROTOCOL_ID } from '../../src/constants.ts';
 import { PeerBusyError, PeerError, PeerTimeoutError, SeedlingError } from '../../src/errors.ts';
-import type { SyncHandlers } from '../../src/net/index.ts';
+import type { SyncHandlers, SyncProtocolInit } from '../../src/net/index.ts';
 import { metricValue, NodeFixture, waitFor } from './helpers.ts';
+
+/** A node whose reconciles echo the request, but only once `unblock()` is called: slots stay held. */
+async function heldEchoServer(f: NodeFixture, protocol: SyncProtocolInit) {
+  let unblock = () => {};
+  const held = new Promise<void>((resolve) => {
+    unblock = resolve;
+  });
+  const handlers: SyncHandlers = {
+    onReconcile: async (_p, _s, rbsr) => {
+      await held;
+      return rbsr;
+    },
+    onFetch: async () => [],
+    onAnnounce: () => {},
+  };
+  return { server: await f.node({ handlers }, { protocol }), unblock };
+}
 
 async function rawCid(text: string): Promise<{ cid: CID; data: Uint8Array }> {
   const data = new TextEncoder().encode(text);
@@ -141,23 +158,10 @@ describe('seedling node', () => {
   });
 
   it('answers Busy past the inbound reconcile cap, and serves again once a slot frees', async () => {
-    let unblock = () => {};
-    const gate = new Promise<void>((resolve) => {
-      unblock = resolve;
+    const { server, unblock } = await heldEchoServer(f, {
+      maxInboundReconciles: 1,
+      busyRetryAfterMs: 250,
     });
-    const server = await f.node(
-      {
-        handlers: {
-          onReconcile: async (_p, _s, rbsr) => {
-            await gate;
-            return rbsr;
-          },
-          onFetch: async () => [],
-          onAnnounce: () => {},
-        },
-      },
-      { protocol: { maxInboundReconciles: 1, busyRetryAfterMs: 250 } },
-    );
     const client = await f.node();
     const addr = server.multiaddrs()[0]!;
     const first = client.protocol.reconcile(addr, 's', Uint8Array.of(7));
@@ -179,23 +183,10 @@ describe('seedling node', () => {
   });
 
   it('keeps one peer from taking every slot (per-peer cap), while others are served', async () => {
-    let unblock = () => {};
-    const gate = new Promise<void>((resolve) => {
-      unblock = resolve;
+    const { server, unblock } = await heldEchoServer(f, {
+      maxInboundReconciles: 4,
+      maxInboundPerPeer: 1,
     });
-    const server = await f.node(
-      {
-        handlers: {
-          onReconcile: async (_p, _s, rbsr) => {
-            await gate;
-            return rbsr;
-          },
-          onFetch: async () => [],
-          onAnnounce: () => {},
-        },
-      },
-      { protocol: { maxInboundReconciles: 4, maxInboundPerPeer: 1 } },
-    );
     const greedy = await f.node();
     const other = await f.node();
     const addr = server.multiaddrs()[0]!;
