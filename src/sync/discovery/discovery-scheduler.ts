@@ -206,12 +206,13 @@ export class DiscoveryScheduler<P> {
       },
       this.#init,
     );
+    let owed = true;
     for (const tier of tiers) {
       await mapLimit(tier, this.#init.peerParallelism, (peer) => this.#askPeer(task, peer));
       task.abort.signal.throwIfAborted();
-      if (!(await this.#owed(task))) break;
+      owed = await this.#owed(task);
+      if (!owed) break;
     }
-    const owed = await this.#owed(task);
     task.progress.state = owed && task.progress.peersOk === 0 ? 'failed' : 'done';
     if (owed && task.progress.lastError === null) {
       task.progress.lastError = tiers.length === 0 ? 'no peers known' : 'wanted version not found';
