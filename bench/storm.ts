@@ -7,9 +7,9 @@
  * knows every space's site server (`sync.sites`) and bootstraps to a few peers.
  *
  * While it discovers and pulls every space (a hot recursive discovery per space), a simulated app
- * in the same process (bench/storm/app-sim.ts) uses the node over real HTTP: feed polling with
- * ETags, listings and card metadata, discovery polling of everything visible, and the user's own
- * publishes every 500 ms.
+ * in a process of its own (bench/storm/app-sim.ts, forked by app-child.ts; Seed's desktop app is
+ * its own process too) uses the node over real HTTP: feed polling with ETags, listings and card
+ * metadata, discovery polling of everything visible, and the user's own publishes every 500 ms.
  *
  * Two profiles, each in a fresh process (bench/storm/profile-child.ts) on a fresh data dir, against
  * the same peers:

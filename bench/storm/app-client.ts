@@ -3,10 +3,23 @@ import superjson from 'superjson';
 
 /** Latency samples per call name, plus failures (non-2xx other than 304, or a thrown fetch). */
 export class CallRecorder {
-  /** Per call name: [time the call ended (performance.now()), latency ms] pairs. */
+  /** Per call name: [time the call ended (epoch ms, {@link nowEpochMs}), latency ms] pairs. */
   readonly samples = new Map<string, [number, number][]>();
   readonly failures = new Map<string, number>();
   readonly statuses = new Map<string, number>();
+
+  /** The recorder of another process, from what it sent (bench/storm/app-child.ts). */
+  static fromReport(report: {
+    samples: [string, [number, number][]][];
+    failures: [string, number][];
+    statuses: [string, number][];
+  }): CallRecorder {
+    const recorder = new CallRecorder();
+    for (const [name, list] of report.samples) recorder.samples.set(name, list);
+    for (const [name, n] of report.failures) recorder.failures.set(name, n);
+    for (const [key, n] of report.statuses) recorder.statuses.set(key, n);
+    return recorder;
+  }
 
   record(name: string, ms: number, status: number): void {
     let list = this.samples.get(name);
@@ -14,7 +27,7 @@ export class CallRecorder {
       list = [];
       this.samples.set(name, list);
     }
-    list.push([performance.now(), ms]);
+    list.push([nowEpochMs(), ms]);
     const key = `${name} ${status}`;
     this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
     if (status !== 304 && (status < 200 || status > 299)) {
@@ -22,7 +35,7 @@ export class CallRecorder {
     }
   }
 
-  /** Percentiles of the calls that ended in [from, to) (performance.now() times; all by default). */
+  /** Percentiles of the calls that ended in [from, to) (epoch ms; all by default). */
   summary(name: string, from = 0, to = Number.POSITIVE_INFINITY): CallSummary {
     const list = (this.samples.get(name) ?? [])
       .filter(([t]) => t >= from && t < to)
@@ -39,6 +52,14 @@ export class CallRecorder {
       failed: this.failures.get(name) ?? 0,
     };
   }
+}
+
+/**
+ * High-resolution wall time in epoch milliseconds: unlike performance.now(), comparable between
+ * the node's process and the app's (both clocks start from the same wall clock).
+ */
+export function nowEpochMs(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 export type CallSummary = {

@@ -41,14 +41,14 @@ const ROWS: Row[] = [
   [
     'DURING THE STORM (ms p50/p90/p99/max)',
     '',
-    (r) => `first ${r.storm.seconds} s, app process ${r.storm.cpuSeconds} CPU-s`,
+    (r) => `first ${r.storm.seconds} s, node process ${r.storm.cpuSeconds} CPU-s`,
   ],
   ...callRows('storm'),
   lagRow('storm'),
   [
     'WHOLE APP RUN (ms p50/p90/p99/max)',
     '',
-    (r) => `${r.whole.seconds} s, app process ${r.whole.cpuSeconds} CPU-s`,
+    (r) => `${r.whole.seconds} s, node process ${r.whole.cpuSeconds} CPU-s`,
   ],
   ...callRows('whole'),
   lagRow('whole'),

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { CID } from 'multiformats/cid';
 import { type NodeInit, startNode } from '../../src/node.ts';
 import type { Store } from '../../src/store/store.ts';
-import { AppClient, CallRecorder, type CallSummary, round } from './app-client.ts';
-import { AppSim } from './app-sim.ts';
+import { AppProcess } from './app-child.ts';
+import { AppClient, CallRecorder, type CallSummary, nowEpochMs, round } from './app-client.ts';
 import type { Publish } from './app-user.ts';
 import { metricSum, NodeProbes } from './node-probes.ts';
 import type { StormPeers } from './peers.ts';
@@ -83,13 +83,10 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
   const probes = new NodeProbes(node);
   const converge = new Convergence(node.store, run.peers.cids);
   try {
+    const app = new AppProcess();
     const publishes = await warmUp(node.url, run.publishes, run.edits);
+    await app.ready();
     probes.start();
-    const app = new AppSim((rec) => new AppClient(node.url, rec), {
-      spaces: run.peers.peers.map((p) => p.account),
-      windows: run.windows,
-      publishes,
-    });
     node.loopLag.reset();
     const cpuBefore = process.cpuUsage();
     let stormCpu: NodeJS.CpuUsage | null = null;
@@ -101,19 +98,27 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
       stormCpu = process.cpuUsage(cpuBefore);
       probes.stopStoreTimes();
     };
-    app.start();
+    const startEpoch = nowEpochMs();
+    app.start({
+      url: node.url,
+      init: { spaces: run.peers.peers.map((p) => p.account), windows: run.windows, publishes },
+    });
     converge.start(start);
     await sleep(run.seconds * 1000);
-    await app.stop();
+    const appReport = await app.stop();
+    const recorder = CallRecorder.fromReport(appReport);
     const end = performance.now();
     const wholeLag: [number, number] = [node.loopLag.p99Ms(), node.loopLag.maxMs()];
     const wholeCpu = process.cpuUsage(cpuBefore);
     const stormEnd = converge.seconds === null ? end : start + converge.seconds * 1000;
     const window = (to: number, lag: [number, number], cpu: NodeJS.CpuUsage): Window => ({
       seconds: round((to - start) / 1000),
-      // CPU of the whole app process (all its threads: main, writer, readers, checkpointer).
+      // CPU of the node's process (all its threads: main, writer, readers, checkpointer); the
+      // simulated app runs in a process of its own.
       cpuSeconds: round((cpu.user + cpu.system) / 1e6),
-      calls: Object.fromEntries(CALLS.map((c) => [c, app.recorder.summary(c, start, to)])),
+      calls: Object.fromEntries(
+        CALLS.map((c) => [c, recorder.summary(c, startEpoch, startEpoch + (to - start))]),
+      ),
       loopLagP99Ms: round(lag[0]),
       loopLagMaxMs: round(lag[1]),
     });
@@ -129,8 +134,8 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
     return {
       storm,
       whole,
-      published: app.published,
-      statuses: Object.fromEntries(app.recorder.statuses),
+      published: appReport.published,
+      statuses: Object.fromEntries(recorder.statuses),
       busy: await metricSum(node.registry, 'seedling_sqlite_busy_total'),
       failedWriteJobs: await metricSum(node.registry, 'seedling_write_jobs_total', {
         result: 'failed',
