@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { Gauge, type Registry } from 'prom-client';
 import {
-  READER_APP_IDLE_MS,
+  READER_BULK_NICE,
   READER_CACHE_SIZE_KIB,
   READER_DEFAULT_THREADS_MAX,
   READER_DEFAULT_THREADS_MIN,
@@ -39,8 +39,12 @@ export type ReaderPoolInit = {
   path: string;
   /** Store extension modules whose `readHandlers` the threads serve. */
   extensions: URL[];
-  /** Reader threads (default: the cores, clamped to 2–4). */
+  /** Reader threads of each lane (default: the cores, clamped to 2–4). */
   threads?: number;
+  /** Threads of the `bulk` lane (default: `threads`). */
+  bulkThreads?: number;
+  /** OS nice value of the bulk threads (default READER_BULK_NICE; 0: no change). */
+  bulkNice?: number;
   /** Time bound of one read (ms); past it the read is stopped with ReadTimeoutError. */
   maxReadMs?: number;
   /** Reads waiting for a thread; beyond it `run()` throws OverloadError. */
@@ -48,8 +52,6 @@ export type ReaderPoolInit = {
   /** The store's generation counter, so handlers see `ctx.generation`; a private one if absent. */
   generationBuffer?: SharedArrayBuffer;
   cacheSizeKiB?: number;
-  /** After this long without an app read, bulk reads may use every thread (invariant 4). */
-  appIdleMs?: number;
 };
 
 /** How long the slot of a stopped read stays out of use (see #releaseSlot). */
@@ -60,8 +62,9 @@ type InFlight = {
   reason: 'timeout' | 'caller' | null;
 };
 
-/** `app`: reads the app waits on; `bulk`: sync's heavy reads, kept off one thread (invariant 4). */
+/** `app`: reads the app waits on; `bulk`: sync's heavy reads, on threads of their own (invariant 4). */
 export type ReadLane = 'app' | 'bulk';
+const LANES: readonly ReadLane[] = ['app', 'bulk'];
 
 /** Wall-clock ms with sub-ms precision that means the same in every thread. */
 function now(): number {
@@ -90,19 +93,19 @@ function now(): number {
  *    start time there while the handler runs. The slots drive the watchdog and the oldest-read gauge.
  *    (Plain aligned 8-byte stores, not Atomics: a torn read could only skew one gauge sample or
  *    delay a stop by one watchdog tick.)
- * 4. Two lanes. `app` reads (what the API answers) go straight to the pool. `bulk` reads (sync's
- *    verification batches, haves sets, serving peers) hold a bulk permit while they run, and wait
- *    on the main thread for one otherwise. While the app is reading (an app read within the last
- *    `appIdleMs`) there are `threads − 1` permits: however hard sync pulls, one thread stays free
- *    for the app, so an app read never queues behind a sync batch. When the app has been idle that
- *    long, bulk may use every thread; the first app read after that waits at most for one bulk task
- *    (callers keep bulk tasks short), and from then on the reserve holds again.
+ * 4. Two lanes, each with threads of its own. `app` reads (what the API answers) never wait behind
+ *    `bulk` reads (sync's verification batches, indexing, haves sets, serving peers), however hard
+ *    sync pulls. The bulk threads run at a lower OS priority (`bulkNice`, set per thread on Linux):
+ *    when the CPU is short, the kernel runs the main thread, the writer and the app's readers
+ *    first, and sync's CPU work takes what is left; when the app is quiet, bulk has every core.
+ *    Where a thread's priority cannot be set (not Linux), the lanes still keep their own threads.
  */
 export class ReaderPool {
   readonly threads: number;
   readonly maxReadMs: number;
   readonly queueMax: number;
-  readonly #pool: Piscina<ReadTask, ReadResult>;
+  readonly bulkThreads: number;
+  readonly #pools: Record<ReadLane, Piscina<ReadTask, ReadResult>>;
   readonly #slots: Float64Array;
   readonly #freeSlots: number[];
   readonly #inFlight = new Map<number, InFlight>();
@@ -110,22 +113,19 @@ export class ReaderPool {
   readonly #deps: ReaderPoolDeps;
   #watchdog: NodeJS.Timeout | undefined;
   #closed = false;
-  /** Bulk reads running, and those waiting for a permit (invariant 4). */
-  #bulkRunning = 0;
-  /** performance.now() of the last app read (invariant 4). */
-  #lastAppAt = Number.NEGATIVE_INFINITY;
-  readonly #appIdleMs: number;
-  readonly #bulkWaiting: (() => void)[] = [];
-  readonly #bulkMax: number;
 
   constructor(deps: ReaderPoolDeps, init: ReaderPoolInit) {
     this.#deps = deps;
     this.threads = positiveInt(init.threads ?? defaultThreads(), 'threads');
     this.maxReadMs = positiveInt(init.maxReadMs ?? READER_MAX_READ_MS, 'maxReadMs');
+    this.bulkThreads = positiveInt(init.bulkThreads ?? this.threads, 'bulkThreads');
     this.queueMax = positiveInt(init.queueMax ?? READER_QUEUE_MAX, 'queueMax');
-    this.#bulkMax = Math.max(1, this.threads - 1);
-    this.#appIdleMs = init.appIdleMs ?? READER_APP_IDLE_MS;
-    const slotCount = this.queueMax + this.threads;
+    const bulkNice = init.bulkNice ?? READER_BULK_NICE;
+    if (!Number.isInteger(bulkNice) || bulkNice < 0 || bulkNice > 19) {
+      throw new InvalidInputError('must be an integer from 0 to 19', { field: 'bulkNice' });
+    }
+    // Both lanes share one queue bound: a slot per waiting or running read.
+    const slotCount = this.queueMax + this.threads + this.bulkThreads;
     const slots = new SharedArrayBuffer(slotCount * Float64Array.BYTES_PER_ELEMENT);
     this.#slots = new Float64Array(slots);
     this.#freeSlots = Array.from({ length: slotCount }, (_, i) => slotCount - 1 - i);
@@ -135,78 +135,53 @@ export class ReaderPool {
       generation: init.generationBuffer ?? new Generation().buffer,
       slots,
       cacheSizeKiB: init.cacheSizeKiB ?? READER_CACHE_SIZE_KIB,
+      nice: 0,
     };
-    this.#pool = new Piscina<ReadTask, ReadResult>({
-      filename: fileURLToPath(new URL('./reader-worker.ts', import.meta.url)),
-      name: 'default',
-      minThreads: this.threads,
-      maxThreads: this.threads,
-      idleTimeout: Number.POSITIVE_INFINITY,
-      // Our own check in run() is the bound (it answers OverloadError); piscina's is a backstop.
-      maxQueue: this.queueMax + this.threads,
-      workerData,
-    });
+    const pool = (threads: number, nice: number) =>
+      new Piscina<ReadTask, ReadResult>({
+        filename: fileURLToPath(new URL('./reader-worker.ts', import.meta.url)),
+        name: 'default',
+        minThreads: threads,
+        maxThreads: threads,
+        idleTimeout: Number.POSITIVE_INFINITY,
+        // Our own check in run() is the bound (it answers OverloadError); piscina's is a backstop.
+        maxQueue: this.queueMax + threads,
+        workerData: { ...workerData, nice },
+      });
+    this.#pools = {
+      app: pool(this.threads, 0),
+      bulk: pool(this.bulkThreads, bulkNice),
+    };
     this.#metrics = new ReaderMetrics(deps.registry, {
-      threads: this.threads,
-      queueSize: () => this.#pool.queueSize,
+      threads: { app: this.threads, bulk: this.bulkThreads },
+      queueSize: (lane) => this.#pools[lane].queueSize,
       oldestReadMs: () => this.oldestReadMs(),
       running: () => this.runningReads(),
-      bulkWaiting: () => this.#bulkWaiting.length,
     });
   }
 
-  /** Runs read handler `handler` with `args` on a reader thread; `op` names the job for attribution. */
-  async run<T = unknown>(
+  /** Runs read handler `handler` with `args` on a reader thread of `lane`; `op` names the job for attribution. */
+  run<T = unknown>(
     op: string,
     handler: string,
     args: unknown,
     signal?: AbortSignal,
     lane: ReadLane = 'app',
   ): Promise<T> {
-    if (lane === 'app') {
-      this.#lastAppAt = performance.now();
-      try {
-        return await this.#run<T>(op, handler, args, signal);
-      } finally {
-        this.#lastAppAt = performance.now();
-      }
-    }
-    await this.#bulkPermit(signal);
-    try {
-      return await this.#run<T>(op, handler, args, signal);
-    } finally {
-      this.#bulkRunning--;
-      // Wake every waiter able to run now (the limit may have grown while the app went idle).
-      const free = Math.max(1, this.#bulkLimit() - this.#bulkRunning);
-      for (const wake of this.#bulkWaiting.splice(0, free)) wake();
-    }
+    return this.#run<T>(this.#pools[lane], op, handler, args, signal);
   }
 
-  /** Waits (FIFO) until fewer than `threads − 1` bulk reads run, then takes a permit. */
-  async #bulkPermit(signal?: AbortSignal): Promise<void> {
-    while (this.#bulkRunning >= this.#bulkLimit()) {
-      await new Promise<void>((resolve) => this.#bulkWaiting.push(resolve));
-      if (this.#closed) throw new ClosedError('reader pool');
-      signal?.throwIfAborted();
-    }
-    this.#bulkRunning++;
-  }
-
-  /** Bulk permits now: every thread while the app is idle, all but one while it reads. */
-  #bulkLimit(): number {
-    return performance.now() - this.#lastAppAt > this.#appIdleMs ? this.threads : this.#bulkMax;
-  }
-
-  /** Reads waiting for a bulk permit (metrics, tests). */
-  get bulkWaiting(): number {
-    return this.#bulkWaiting.length;
-  }
-
-  async #run<T>(op: string, handler: string, args: unknown, signal?: AbortSignal): Promise<T> {
+  async #run<T>(
+    pool: Piscina<ReadTask, ReadResult>,
+    op: string,
+    handler: string,
+    args: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> {
     if (this.#closed) throw new ClosedError('reader pool');
     if (signal?.aborted) throw new ReadAbortedError(op, handler, { cause: signal.reason });
     const slot = this.#freeSlots.pop();
-    if (slot === undefined || this.#pool.queueSize >= this.queueMax) {
+    if (slot === undefined || this.queueSize >= this.queueMax) {
       if (slot !== undefined) this.#freeSlots.push(slot);
       this.#metrics.finished(handler, 'overloaded');
       throw new OverloadError('reader queue', READER_OVERLOAD_RETRY_MS);
@@ -219,7 +194,7 @@ export class ReaderPool {
     const queuedAt = now();
     try {
       const task: ReadTask = { op, handler, args, slot };
-      const result = await this.#pool.run(task, { signal: entry.controller.signal });
+      const result = await pool.run(task, { signal: entry.controller.signal });
       return this.#settle<T>(op, handler, queuedAt, result);
     } catch (err) {
       throw this.#failure(op, handler, queuedAt, slot, entry, err);
@@ -248,17 +223,16 @@ export class ReaderPool {
     return n;
   }
 
-  /** Reads waiting for a thread. */
+  /** Reads waiting for a thread, both lanes. */
   get queueSize(): number {
-    return this.#pool.queueSize;
+    return this.#pools.app.queueSize + this.#pools.bulk.queueSize;
   }
 
   /** Stops taking reads, lets running and queued ones finish, ends the threads. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const wake of this.#bulkWaiting.splice(0)) wake();
-    await this.#pool.close();
+    await Promise.all([this.#pools.app.close(), this.#pools.bulk.close()]);
     if (this.#watchdog) clearInterval(this.#watchdog);
     this.#watchdog = undefined;
   }
@@ -356,11 +330,10 @@ function positiveInt(value: number, field: string): number {
 type ReadOutcome = 'ok' | 'failed' | 'timeout' | 'aborted' | 'overloaded';
 
 type ReaderGaugeSources = {
-  threads: number;
-  queueSize: () => number;
+  threads: Record<ReadLane, number>;
+  queueSize: (lane: ReadLane) => number;
   oldestReadMs: () => number;
   running: () => number;
-  bulkWaiting: () => number;
 };
 
 const BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
@@ -408,14 +381,21 @@ class ReaderMetrics {
           this.set(read());
         },
       });
-    gauge('seedling_reader_threads', 'Reader pool threads', () => src.threads);
-    gauge('seedling_reader_queue_depth', 'Reads waiting for a reader thread', src.queueSize);
-    gauge('seedling_reader_running', 'Reads whose handler is running now', src.running);
-    gauge(
-      'seedling_reader_bulk_waiting',
-      'Bulk (sync) reads waiting for a permit: one thread is always kept for app reads',
-      src.bulkWaiting,
+    const byLane = (name: string, help: string, read: (lane: ReadLane) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['lane'],
+        registers,
+        collect() {
+          for (const lane of LANES) this.set({ lane }, read(lane));
+        },
+      });
+    byLane('seedling_reader_threads', 'Reader threads by lane (app, bulk)', (l) => src.threads[l]);
+    byLane('seedling_reader_queue_depth', 'Reads waiting for a reader thread, by lane', (l) =>
+      src.queueSize(l),
     );
+    gauge('seedling_reader_running', 'Reads whose handler is running now', src.running);
     gauge(
       'seedling_reader_oldest_read_seconds',
       'Age of the oldest read running now (0 when none)',
@@ -424,7 +404,7 @@ class ReaderMetrics {
     gauge(
       'seedling_reader_utilisation',
       'Share of reader thread time spent in handlers since the last scrape',
-      () => this.#utilisation(src.threads),
+      () => this.#utilisation(src.threads.app + src.threads.bulk),
     );
   }
 

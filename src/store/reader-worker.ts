@@ -17,6 +17,7 @@ import { InvalidInputError, StoreError } from '../errors.ts';
 import type { ReadHandler, StoreExtension } from './extension.ts';
 import { Generation } from './generation.ts';
 import { openDatabase } from './open-database.ts';
+import { setThreadNice } from './thread-priority.ts';
 import { type SerializedError, serializeError } from './writer-errors.ts';
 
 /** What the pool passes to each thread at start. */
@@ -28,6 +29,8 @@ export type ReaderWorkerData = {
   /** Float64 start time per task slot (0 = slot not running). */
   slots: SharedArrayBuffer;
   cacheSizeKiB: number;
+  /** OS nice value for this thread (0: leave it). */
+  nice: number;
 };
 
 export type ReadTask = { op: string; handler: string; args: unknown; slot: number };
@@ -39,6 +42,7 @@ export type ReadResult =
 type Loaded = { db: DatabaseSync; handlers: Map<string, ReadHandler> };
 
 const data = workerData as ReaderWorkerData;
+if (data.nice > 0) setThreadNice(data.nice);
 const generation = new Generation(data.generation);
 const slots = new Float64Array(data.slots);
 let loading: Promise<Loaded> | undefined;

@@ -46,7 +46,7 @@ export type ReadRequest = {
   handler: string;
   args: unknown;
   signal?: AbortSignal;
-  /** `bulk` for sync's heavy reads: they never take the reader thread kept for the app (reader-pool.ts, invariant 4). */
+  /** `bulk` for sync's heavy reads: their own threads, at a lower OS priority (reader-pool.ts, invariant 4). */
   lane?: ReadLane;
 };
 

@@ -58,7 +58,7 @@ export type Sync = {
 
 export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
   const { store, net } = deps;
-  // Sync's reads go in the bulk lane: one reader thread always stays free for the app.
+  // Sync's reads go in the bulk lane: threads of their own, at a lower OS priority than the app's.
   const read = <T>(handler: string, args: unknown) =>
     store.read<T>({ op: `sync.${handler}`, handler, args, lane: 'bulk' });
   // Point lookups a discovery waits on stay in the app lane (they take a millisecond).

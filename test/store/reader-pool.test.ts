@@ -195,23 +195,25 @@ describe('ReaderPool', () => {
 });
 
 describe('ReaderPool lanes', () => {
-  test('bulk reads never take the last thread: an app read runs at once beside a sync flood', async () => {
+  test('an app read runs at once while sync reads hold every bulk thread', async () => {
     const env = setup();
     insert(env.writer, 3);
+    const registry = new Registry();
     const pool = new ReaderPool(
-      { registry: new Registry() },
-      { path: env.dbPath, extensions: [EXTENSION], threads: 2, maxReadMs: 5_000 },
+      { registry },
+      { path: env.dbPath, extensions: [EXTENSION], threads: 1, bulkThreads: 2, maxReadMs: 5_000 },
     );
     try {
-      await pool.run('warm', 'test.count', null); // both threads open their connection
-      await Promise.all([
-        pool.run('warm', 'test.count', null),
-        pool.run('warm', 'test.count', null),
-      ]);
+      await pool.run('warm', 'test.count', null); // the app thread opens its connection
       const bulk = Array.from({ length: 3 }, () =>
         pool.run('sync', 'test.holdSnapshot', { ms: 300 }, undefined, 'bulk'),
       );
-      await waitFor(() => pool.bulkWaiting === 2, 2_000);
+      await waitFor(() => pool.runningReads() === 2, 2_000);
+      assert.equal(
+        await metricValue(registry, 'seedling_reader_queue_depth', { lane: 'bulk' }),
+        1,
+        'the third bulk read waits for a bulk thread',
+      );
       const started = performance.now();
       assert.equal(await pool.run('app', 'test.count', null), 3);
       const appMs = performance.now() - started;
@@ -224,28 +226,36 @@ describe('ReaderPool lanes', () => {
     }
   });
 
-  test('with the app idle, bulk reads may use every thread', async () => {
+  test('bulk threads run at the lower OS priority, app threads at the process priority', async () => {
     const env = setup();
-    insert(env.writer, 3);
     const pool = new ReaderPool(
       { registry: new Registry() },
-      { path: env.dbPath, extensions: [EXTENSION], threads: 2, maxReadMs: 5_000, appIdleMs: 50 },
+      { path: env.dbPath, extensions: [EXTENSION], threads: 1, bulkThreads: 1, bulkNice: 7 },
     );
     try {
-      await pool.run('warm', 'test.count', null);
-      await new Promise((r) => setTimeout(r, 100)); // the app goes idle
-      const bulk = Array.from({ length: 3 }, () =>
-        pool.run('sync', 'test.holdSnapshot', { ms: 300 }, undefined, 'bulk'),
-      );
-      // Two hold permits at once (one per thread); with the app reading, two would wait. Checked
-      // well before the first 300 ms read ends (after it, one waits in either case).
-      await new Promise((r) => setTimeout(r, 50));
-      assert.equal(pool.bulkWaiting, 1);
-      assert.deepEqual(await Promise.all(bulk), [3, 3, 3]);
+      const app = await pool.run<number | null>('app', 'test.nice', null);
+      const bulk = await pool.run<number | null>('sync', 'test.nice', null, undefined, 'bulk');
+      if (process.platform === 'linux') {
+        assert.equal(app, os.getPriority());
+        assert.equal(bulk, 7);
+      } else {
+        assert.equal(bulk, app, 'where threads have no priority of their own, nothing changes');
+      }
     } finally {
       await pool.close();
       env.writer.close();
       fs.rmSync(env.dir, { recursive: true, force: true });
     }
+  });
+
+  test('a bulk nice value outside 0–19 is refused with the setting named', () => {
+    assert.throws(
+      () =>
+        new ReaderPool(
+          { registry: new Registry() },
+          { path: 'x.db', extensions: [], bulkNice: 20 },
+        ),
+      (err: unknown) => err instanceof InvalidInputError && err.field === 'bulkNice',
+    );
   });
 });
