@@ -14,6 +14,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { ED25519_KEY_CACHE_SIZE } from '../constants.ts';
 import { BlobError, InvalidInputError } from '../errors.ts';
 import type { AccountId, Principal } from '../types.ts';
+import { bytesKey } from './bytes-key.ts';
 
 /** Multicodec `ed25519-pub` as an unsigned varint. */
 export const ED25519_PREFIX = [0xed, 0x01];
@@ -46,7 +47,7 @@ export function principalFromEd25519(publicKey: Uint8Array): Principal {
 const accountIds = new LRUCache<string, AccountId>({ max: ED25519_KEY_CACHE_SIZE });
 
 export function accountIdFromPrincipal(p: Uint8Array): AccountId {
-  const key = Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('latin1');
+  const key = bytesKey(p);
   let id = accountIds.get(key);
   if (id === undefined) {
     id = base58btc.encode(p) as AccountId;
@@ -132,9 +133,7 @@ let cacheHits = 0;
 let cacheMisses = 0;
 
 function keyObjectFor(publicKey: Uint8Array): KeyObject {
-  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString(
-    'latin1',
-  );
+  const id = bytesKey(publicKey);
   const cached = keyCache.get(id);
   if (cached) {
     cacheHits++;

@@ -3,6 +3,7 @@ import type { PeerId } from '@libp2p/interface';
 import { CODE_P2P, isMultiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
+import { bytesKey } from '../blob/bytes-key.ts';
 import {
   SYNC_BUSY_RETRIES,
   SYNC_FETCH_BATCH,
@@ -296,11 +297,9 @@ function parseScopeText(scope: string): string {
   return scope;
 }
 
-/** A map key for a CID: its bytes as a latin1 string (several times cheaper than base32 text). */
+/** A map key for a CID (bytes-key.ts). */
 function cidKey(cid: CID): string {
-  return Buffer.from(cid.bytes.buffer, cid.bytes.byteOffset, cid.bytes.byteLength).toString(
-    'latin1',
-  );
+  return bytesKey(cid.bytes);
 }
 
 function decodeCid(bytes: Uint8Array): CID {

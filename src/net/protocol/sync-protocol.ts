@@ -1,6 +1,7 @@
 import { debuglog } from 'node:util';
 import type { Connection, DialTarget, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import type { CID } from 'multiformats/cid';
+import { bytesKey } from '../../blob/bytes-key.ts';
 import {
   BUSY_RETRY_AFTER_MS,
   FRAME_READ_TIMEOUT_MS,
@@ -342,9 +343,11 @@ export class SyncProtocol {
 
 /** A FetchReply may leave blobs out but never add one we did not ask for (it would cost us a verification). */
 function checkAsked(asked: CID[], blobs: FetchedBlob[]): void {
-  const wanted = new Set(asked.map((c) => c.toString()));
+  // Keyed by the CID's bytes: base32 text for every CID asked and received cost more than the
+  // rest of a fetch reply's handling on the main thread.
+  const wanted = new Set(asked.map((c) => bytesKey(c.bytes)));
   for (const blob of blobs) {
-    if (!wanted.delete(blob.cid.toString())) {
+    if (!wanted.delete(bytesKey(blob.cid.bytes))) {
       throw new ProtocolError(
         WireErrorCode.Unexpected,
         `FetchReply holds ${blob.cid} unasked or twice`,

@@ -1,3 +1,4 @@
+import { bytesKey } from '../../blob/bytes-key.ts';
 import { type Bound, MAX_BOUND, minimalBound } from './item.ts';
 import {
   decodeRbsrMessage,
@@ -212,7 +213,7 @@ class RangeOutput {
 }
 
 function keyOf(id: Uint8Array): string {
-  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1');
+  return bytesKey(id);
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
