@@ -156,7 +156,7 @@ export const SYNC_PACE_LAG_MS = 8;
 export const SYNC_PACE_MAX_WAIT_MS = 250;
 /** Period of the pacer's lateness probe. */
 export const SYNC_PACE_CHECK_MS = 10;
-/** Fetched blobs verified per reader task: short bulk tasks keep an app read's worst wait short. */
+/** Fetched blobs verified per reader task: each chunk goes to the writer as soon as it is verified, while the next one is checked. */
 export const SYNC_VERIFY_CHUNK = 64;
 /** Blobs verified and written per `sync`-class write job. */
 export const SYNC_WRITE_BATCH = 100;
@@ -174,7 +174,7 @@ export const CLI_FEED_PAGE_SIZE = 20;
 
 // ---- store: reader pool, checkpointer (src/store) ---------------------------------------------
 
-/** Reader threads when `threads` is not given: bounded by CPU cores (reads are CPU work once pages are cached); 2 at least, 4 at most so the writer and the main thread keep a core. */
+/** Reader threads per lane (app, bulk) when `threads` is not given: bounded by CPU cores (reads are CPU work once pages are cached); 2 at least, 4 at most so the writer and the main thread keep a core. */
 export const READER_DEFAULT_THREADS_MIN = 2;
 export const READER_DEFAULT_THREADS_MAX = 4;
 /** OS nice value of the bulk reader threads (sync's verification, indexing and haves sets): the kernel gives the app's threads the CPU first. 0 = same priority as the rest. */
