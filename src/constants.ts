@@ -177,6 +177,8 @@ export const CLI_FEED_PAGE_SIZE = 20;
 /** Reader threads per lane (app, bulk) when `threads` is not given: bounded by CPU cores (reads are CPU work once pages are cached); 2 at least, 4 at most so the writer and the main thread keep a core. */
 export const READER_DEFAULT_THREADS_MIN = 2;
 export const READER_DEFAULT_THREADS_MAX = 4;
+/** Without an app read for this long, sync's bulk reads may also run on the app lane's free threads (at normal priority). */
+export const READER_APP_IDLE_MS = 250;
 /** OS nice value of the bulk reader threads (sync's verification, indexing and haves sets): the kernel gives the app's threads the CPU first. 0 = same priority as the rest. */
 export const READER_BULK_NICE = 10;
 /** Read tasks waiting for a reader thread; beyond it `run()` throws OverloadError at once. */

@@ -37,7 +37,7 @@ export type PeerStore = {
     payload: unknown;
     key?: string;
   }): Promise<unknown>;
-  read(job: { op: string; handler: string; args: unknown }): Promise<unknown>;
+  read(job: { op: string; handler: string; args: unknown; lane?: 'lookup' }): Promise<unknown>;
 };
 
 export type PeerTableDeps = {
@@ -107,6 +107,7 @@ export class PeerTable {
         op: 'net.loadPeers',
         handler: 'net.listPeers',
         args: { limit: this.#maxPeers },
+        lane: 'lookup',
       })) as PeerRecord[];
       for (const row of rows) {
         const known = this.#peers.get(row.peerId);

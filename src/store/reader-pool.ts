@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { Gauge, type Registry } from 'prom-client';
 import {
+  READER_APP_IDLE_MS,
   READER_BULK_NICE,
   READER_CACHE_SIZE_KIB,
   READER_DEFAULT_THREADS_MAX,
@@ -26,6 +27,7 @@ import {
 } from '../obs/metrics.ts';
 import type { OperationTracker } from '../obs/operation-tracker.ts';
 import { Generation } from './generation.ts';
+import { LaneQueue, type LaneQueueOptions } from './lane-queue.ts';
 import type { ReaderWorkerData, ReadResult, ReadTask } from './reader-worker.ts';
 import { deserializeError } from './writer-errors.ts';
 
@@ -52,6 +54,8 @@ export type ReaderPoolInit = {
   /** The store's generation counter, so handlers see `ctx.generation`; a private one if absent. */
   generationBuffer?: SharedArrayBuffer;
   cacheSizeKiB?: number;
+  /** After this long without an app read, bulk reads may borrow free app threads (invariant 4). */
+  appIdleMs?: number;
 };
 
 /** How long the slot of a stopped read stays out of use (see #releaseSlot). */
@@ -62,9 +66,14 @@ type InFlight = {
   reason: 'timeout' | 'caller' | null;
 };
 
-/** `app`: reads the app waits on; `bulk`: sync's heavy reads, on threads of their own (invariant 4). */
-export type ReadLane = 'app' | 'bulk';
-const LANES: readonly ReadLane[] = ['app', 'bulk'];
+/**
+ * `app`: reads the app waits on; `lookup`: other short reads something waits on (sync's point
+ * lookups), on the app threads but not counted as the app being active; `bulk`: sync's heavy
+ * reads, on threads of their own (invariant 4).
+ */
+export type ReadLane = 'app' | 'lookup' | 'bulk';
+type PoolName = 'app' | 'bulk';
+const POOLS: readonly PoolName[] = ['app', 'bulk'];
 
 /** Wall-clock ms with sub-ms precision that means the same in every thread. */
 function now(): number {
@@ -99,13 +108,23 @@ function now(): number {
  *    when the CPU is short, the kernel runs the main thread, the writer and the app's readers
  *    first, and sync's CPU work takes what is left; when the app is quiet, bulk has every core.
  *    Where a thread's priority cannot be set (not Linux), the lanes still keep their own threads.
+ *    While the app is idle (no `app` read for `appIdleMs`), bulk reads go to the app threads
+ *    instead, at normal priority: sync alone on the node is not slowed by the lower priority meant
+ *    for sharing with the app. The app threads' queue serves app reads before queued bulk ones
+ *    (lane-queue.ts), so the first app read after an idle spell waits only for the tasks already
+ *    running, plus one per thread that piscina may already have taken off the queue (callers
+ *    keep bulk tasks short); from then on new bulk reads go to their own threads.
  */
 export class ReaderPool {
   readonly threads: number;
   readonly maxReadMs: number;
   readonly queueMax: number;
   readonly bulkThreads: number;
-  readonly #pools: Record<ReadLane, Piscina<ReadTask, ReadResult>>;
+  readonly #pools: Record<PoolName, Piscina<ReadTask, ReadResult>>;
+  readonly #appIdleMs: number;
+  /** performance.now() of the last app read (invariant 4). */
+  #lastAppAt = Number.NEGATIVE_INFINITY;
+
   readonly #slots: Float64Array;
   readonly #freeSlots: number[];
   readonly #inFlight = new Map<number, InFlight>();
@@ -120,6 +139,7 @@ export class ReaderPool {
     this.maxReadMs = positiveInt(init.maxReadMs ?? READER_MAX_READ_MS, 'maxReadMs');
     this.bulkThreads = positiveInt(init.bulkThreads ?? this.threads, 'bulkThreads');
     this.queueMax = positiveInt(init.queueMax ?? READER_QUEUE_MAX, 'queueMax');
+    this.#appIdleMs = init.appIdleMs ?? READER_APP_IDLE_MS;
     const bulkNice = init.bulkNice ?? READER_BULK_NICE;
     if (!Number.isInteger(bulkNice) || bulkNice < 0 || bulkNice > 19) {
       throw new InvalidInputError('must be an integer from 0 to 19', { field: 'bulkNice' });
@@ -147,6 +167,7 @@ export class ReaderPool {
         // Our own check in run() is the bound (it answers OverloadError); piscina's is a backstop.
         maxQueue: this.queueMax + threads,
         workerData: { ...workerData, nice },
+        taskQueue: new LaneQueue(),
       });
     this.#pools = {
       app: pool(this.threads, 0),
@@ -161,18 +182,39 @@ export class ReaderPool {
   }
 
   /** Runs read handler `handler` with `args` on a reader thread of `lane`; `op` names the job for attribution. */
-  run<T = unknown>(
+  async run<T = unknown>(
     op: string,
     handler: string,
     args: unknown,
     signal?: AbortSignal,
     lane: ReadLane = 'app',
   ): Promise<T> {
-    return this.#run<T>(this.#pools[lane], op, handler, args, signal);
+    if (lane === 'app') this.#lastAppAt = performance.now();
+    if (lane === 'bulk') {
+      const borrow = this.#borrowAppThread();
+      this.#metrics.bulkOn[borrow ? 'app' : 'bulk'].inc();
+      if (!borrow) return this.#run<T>(this.#pools.bulk, 'bulk', op, handler, args, signal);
+    }
+    try {
+      const queueLane = lane === 'bulk' ? 'bulk' : 'app';
+      return await this.#run<T>(this.#pools.app, queueLane, op, handler, args, signal);
+    } finally {
+      if (lane === 'app') this.#lastAppAt = performance.now();
+    }
+  }
+
+  /**
+   * Whether a bulk read goes to the app threads: while the app is idle, all of them do (app reads
+   * jump queued bulk ones, see lane-queue.ts). Never to both sets at once: CPU-bound reads on more
+   * threads than cores only slow the main thread and the writer, which feed and drain them.
+   */
+  #borrowAppThread(): boolean {
+    return performance.now() - this.#lastAppAt > this.#appIdleMs;
   }
 
   async #run<T>(
     pool: Piscina<ReadTask, ReadResult>,
+    queueLane: LaneQueueOptions['lane'],
     op: string,
     handler: string,
     args: unknown,
@@ -193,7 +235,14 @@ export class ReaderPool {
     this.#ensureWatchdog();
     const queuedAt = now();
     try {
-      const task: ReadTask = { op, handler, args, slot };
+      const queueOptions: LaneQueueOptions = { lane: queueLane };
+      const task: ReadTask = {
+        op,
+        handler,
+        args,
+        slot,
+        [Piscina.queueOptionsSymbol]: queueOptions,
+      };
       const result = await pool.run(task, { signal: entry.controller.signal });
       return this.#settle<T>(op, handler, queuedAt, result);
     } catch (err) {
@@ -330,8 +379,8 @@ function positiveInt(value: number, field: string): number {
 type ReadOutcome = 'ok' | 'failed' | 'timeout' | 'aborted' | 'overloaded';
 
 type ReaderGaugeSources = {
-  threads: Record<ReadLane, number>;
-  queueSize: (lane: ReadLane) => number;
+  threads: Record<PoolName, number>;
+  queueSize: (pool: PoolName) => number;
   oldestReadMs: () => number;
   running: () => number;
 };
@@ -344,6 +393,8 @@ class ReaderMetrics {
   readonly #run: LightHistogram;
   readonly #tasks: LightCounter;
   readonly #busy: LightCounterChild;
+  /** Bulk reads by the threads that ran them: `own` (low priority) or `app` (borrowed while idle). */
+  readonly bulkOn: Record<PoolName, LightCounterChild>;
   /** Children bound per (handler, result): a read does no label hashing (light metrics). */
   readonly #children = new Map<string, { run: LightHistogramChild; tasks: LightCounterChild }>();
   #busyMs = 0;
@@ -368,6 +419,12 @@ class ReaderMetrics {
       help: 'Reads by handler and result (ok, failed, timeout, aborted, overloaded)',
       labelNames: ['handler', 'result'],
     });
+    const bulkOn = new LightCounter(registry, {
+      name: 'seedling_reader_bulk_tasks_total',
+      help: 'Bulk (sync) reads by the threads that ran them: bulk (lower priority) or app (borrowed while the app was idle)',
+      labelNames: ['threads'],
+    });
+    this.bulkOn = { app: bulkOn.child('app'), bulk: bulkOn.child('bulk') };
     this.#busy = new LightCounter(registry, {
       name: 'seedling_reader_busy_seconds_total',
       help: 'Thread time spent running read handlers (rate / threads = utilisation)',
@@ -381,14 +438,14 @@ class ReaderMetrics {
           this.set(read());
         },
       });
-    const byLane = (name: string, help: string, read: (lane: ReadLane) => number) =>
+    const byLane = (name: string, help: string, read: (lane: PoolName) => number) =>
       new Gauge({
         name,
         help,
         labelNames: ['lane'],
         registers,
         collect() {
-          for (const lane of LANES) this.set({ lane }, read(lane));
+          for (const lane of POOLS) this.set({ lane }, read(lane));
         },
       });
     byLane('seedling_reader_threads', 'Reader threads by lane (app, bulk)', (l) => src.threads[l]);

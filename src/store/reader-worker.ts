@@ -118,3 +118,7 @@ function endLeakedTransaction(db: DatabaseSync): void {
     }
   }
 }
+
+// Eager: the thread imports its extensions and opens its connection as soon as it starts, so the
+// first read does not pay for it.
+void load().catch(() => {});

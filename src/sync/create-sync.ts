@@ -61,9 +61,10 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
   // Sync's reads go in the bulk lane: threads of their own, at a lower OS priority than the app's.
   const read = <T>(handler: string, args: unknown) =>
     store.read<T>({ op: `sync.${handler}`, handler, args, lane: 'bulk' });
-  // Point lookups a discovery waits on stay in the app lane (they take a millisecond).
+  // Point lookups a discovery waits on run on the app's threads (they take a millisecond), without
+  // counting as the app being active.
   const lookup = <T>(handler: string, args: unknown) =>
-    store.read<T>({ op: `sync.${handler}`, handler, args });
+    store.read<T>({ op: `sync.${handler}`, handler, args, lane: 'lookup' });
   const haves = new HavesCache(
     {
       registry: deps.registry,

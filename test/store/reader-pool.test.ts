@@ -201,7 +201,15 @@ describe('ReaderPool lanes', () => {
     const registry = new Registry();
     const pool = new ReaderPool(
       { registry },
-      { path: env.dbPath, extensions: [EXTENSION], threads: 1, bulkThreads: 2, maxReadMs: 5_000 },
+      // The app counts as active for a minute after a read: bulk never borrows its thread here.
+      {
+        path: env.dbPath,
+        extensions: [EXTENSION],
+        threads: 1,
+        bulkThreads: 2,
+        maxReadMs: 5_000,
+        appIdleMs: 60_000,
+      },
     );
     try {
       await pool.run('warm', 'test.count', null); // the app thread opens its connection
@@ -230,10 +238,17 @@ describe('ReaderPool lanes', () => {
     const env = setup();
     const pool = new ReaderPool(
       { registry: new Registry() },
-      { path: env.dbPath, extensions: [EXTENSION], threads: 1, bulkThreads: 1, bulkNice: 7 },
+      {
+        path: env.dbPath,
+        extensions: [EXTENSION],
+        threads: 1,
+        bulkThreads: 1,
+        bulkNice: 7,
+        appIdleMs: 60_000,
+      },
     );
     try {
-      const app = await pool.run<number | null>('app', 'test.nice', null);
+      const app = await pool.run<number | null>('app', 'test.nice', null); // the app is active
       const bulk = await pool.run<number | null>('sync', 'test.nice', null, undefined, 'bulk');
       if (process.platform === 'linux') {
         assert.equal(app, os.getPriority());
@@ -241,6 +256,73 @@ describe('ReaderPool lanes', () => {
       } else {
         assert.equal(bulk, app, 'where threads have no priority of their own, nothing changes');
       }
+    } finally {
+      await pool.close();
+      env.writer.close();
+      fs.rmSync(env.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('with the app idle, bulk reads run on the app threads, at normal priority', async () => {
+    const env = setup();
+    insert(env.writer, 3);
+    const registry = new Registry();
+    const pool = new ReaderPool(
+      { registry },
+      {
+        path: env.dbPath,
+        extensions: [EXTENSION],
+        threads: 1,
+        bulkThreads: 1,
+        bulkNice: 7,
+        appIdleMs: 100,
+      },
+    );
+    try {
+      // No app read yet: the app is idle, so bulk reads take the app thread.
+      assert.equal(await pool.run('sync', 'test.nice', null, undefined, 'bulk'), os.getPriority());
+      // A sync lookup is not the app: it leaves the app idle.
+      await pool.run('sync', 'test.count', null, undefined, 'lookup');
+      assert.equal(await pool.run('sync', 'test.nice', null, undefined, 'bulk'), os.getPriority());
+      // An app read makes the app active: bulk keeps to its own (lower-priority) thread.
+      await pool.run('app', 'test.count', null);
+      const nice = await pool.run('sync', 'test.nice', null, undefined, 'bulk');
+      if (process.platform === 'linux') assert.equal(nice, 7);
+      assert.equal(
+        await metricValue(registry, 'seedling_reader_bulk_tasks_total', { threads: 'app' }),
+        2,
+      );
+      assert.equal(
+        await metricValue(registry, 'seedling_reader_bulk_tasks_total', { threads: 'bulk' }),
+        1,
+      );
+    } finally {
+      await pool.close();
+      env.writer.close();
+      fs.rmSync(env.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('on the app threads, an app read goes before bulk reads queued while the app was idle', async () => {
+    const env = setup();
+    insert(env.writer, 3);
+    const pool = new ReaderPool(
+      { registry: new Registry() },
+      { path: env.dbPath, extensions: [EXTENSION], threads: 1, bulkThreads: 1, appIdleMs: 50 },
+    );
+    try {
+      await pool.run('sync', 'test.count', null, undefined, 'lookup'); // opens the connection
+      const bulk = Array.from({ length: 3 }, () =>
+        pool.run('sync', 'test.holdSnapshot', { ms: 300 }, undefined, 'bulk'),
+      );
+      await waitFor(() => pool.runningReads() === 1, 2_000);
+      const started = performance.now();
+      assert.equal(await pool.run('app', 'test.count', null), 3);
+      const appMs = performance.now() - started;
+      // In arrival order it would wait for all three (900 ms); first in line, only for the running one.
+      console.log('APPMS', appMs);
+      assert.ok(appMs < 600, `app read waited ${appMs.toFixed(0)} ms behind queued bulk reads`);
+      assert.deepEqual(await Promise.all(bulk), [3, 3, 3]);
     } finally {
       await pool.close();
       env.writer.close();
