@@ -19,8 +19,9 @@ import { parseJson, stmt } from './statements.ts';
  * `index.putBlobs` (writer): stores each prepared blob in the store's `blobs` table and indexes
  * it, inside the job's transaction.
  *
- * 1. Each item runs in its own SAVEPOINT: an item that throws rolls back alone (its blob row
- *    too) and is reported `ok: false`; the others commit.
+ * 1. An item that throws rolls back alone (its blob row too) and is reported `ok: false`; the
+ *    others commit. (The list first runs under one SAVEPOINT; only if an item throws is it
+ *    rolled back and run again with a SAVEPOINT per item.)
  * 2. A blob seen before (`indexed_blobs`) is a no-op: `duplicate`.
  * 3. A Change whose deps (or a Ref whose heads) are not indexed yet is stored and parked in
  *    `index_pending`; indexing a Change releases what waited for it, in the same transaction,
@@ -41,28 +42,47 @@ export function putBlobsOnWriter(
       field: 'payload',
     });
   }
-  return payload.map((raw, i) => {
-    let item: IndexInput;
+  const items = payload.map((raw, i): IndexInput | PutResult => {
     try {
       const checked = checkPrepared(raw, `payload[${i}]`);
       if (checked.kind === 'error') {
         return { cid: checked.cid, ok: false, code: checked.code, error: checked.error };
       }
-      item = checked;
+      return checked;
     } catch (err) {
       return failure(null, err);
     }
-    db.exec('SAVEPOINT index_item');
-    try {
-      const status = putOne(db, item, now);
-      db.exec('RELEASE index_item');
-      return { cid: item.cid, ok: true, status };
-    } catch (err) {
-      db.exec('ROLLBACK TO index_item');
-      db.exec('RELEASE index_item');
-      return failure(item.cid, err);
-    }
   });
+  // Fast path: one savepoint for the whole list. Items almost never fail, and two statements per
+  // item cost a sixth of indexing time. If one does fail, the list is rolled back and run again
+  // item by item, each in its own savepoint (rule 1): same results, only slower.
+  db.exec('SAVEPOINT index_items');
+  try {
+    const results = items.map(
+      (item): PutResult =>
+        'ok' in item ? item : { cid: item.cid, ok: true, status: putOne(db, item, now) },
+    );
+    db.exec('RELEASE index_items');
+    return results;
+  } catch {
+    db.exec('ROLLBACK TO index_items');
+    db.exec('RELEASE index_items');
+  }
+  return items.map((item) => ('ok' in item ? item : putAlone(db, item, now)));
+}
+
+/** One item in its own savepoint: if it throws, it rolls back alone and is reported. */
+function putAlone(db: DatabaseSync, item: IndexInput, now: number): PutResult {
+  db.exec('SAVEPOINT index_item');
+  try {
+    const status = putOne(db, item, now);
+    db.exec('RELEASE index_item');
+    return { cid: item.cid, ok: true, status };
+  } catch (err) {
+    db.exec('ROLLBACK TO index_item');
+    db.exec('RELEASE index_item');
+    return failure(item.cid, err);
+  }
 }
 
 function failure(cid: string | null, err: unknown): PutResult {

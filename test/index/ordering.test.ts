@@ -217,4 +217,41 @@ describe('arrival order', () => {
       idx.close();
     }
   });
+
+  it('an item that throws while indexing rolls back alone; the items around it commit', () => {
+    const idx = new IndexDb();
+    try {
+      idx.putOk(blobs.slice(0, 5));
+      const [first, failing, last] = blobs.slice(5, 8) as [BlobLike, BlobLike, BlobLike];
+      const before = idx.db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number };
+      // The index's own statement fails for one blob only (as a constraint would), after its
+      // blob row was inserted: the whole list ran under one savepoint, so it must be replayed
+      // item by item for the others to keep their rows.
+      idx.db.exec(`CREATE TEMP TRIGGER fail_one BEFORE INSERT ON main.changes
+        WHEN NEW.cid = '${failing.cid}' BEGIN SELECT RAISE(ABORT, 'index failed on purpose'); END`);
+      const results = idx.put([first, failing, last]);
+      assert.deepEqual(
+        results.map((r) => [r.cid, r.ok]),
+        [
+          [String(first.cid), true],
+          [String(failing.cid), false],
+          [String(last.cid), true],
+        ],
+      );
+      assert.match(results[1]!.error ?? '', /index failed on purpose/);
+      const after = idx.db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number };
+      assert.equal(
+        after.n,
+        before.n + 2,
+        'the failing blob row was rolled back with its index rows',
+      );
+      const stored = (b: BlobLike) => idx.read<unknown>('index.getCid', { cid: String(b.cid) });
+      assert.ok(stored(first) && stored(last), 'the items around it were stored');
+      assert.equal(stored(failing), null, 'the failing item left no blob');
+      const row = idx.db.prepare('SELECT 1 FROM changes WHERE cid = ?').get(String(failing.cid));
+      assert.equal(row, undefined, 'nor index rows');
+    } finally {
+      idx.close();
+    }
+  });
 });
