@@ -98,7 +98,14 @@ export async function startNode(init: NodeInit): Promise<SeedlingNodeHandle> {
     const sync = net ? startSync(init, store, net, registry, log) : null;
     if (sync) stack.push(() => sync.close());
     const api = await createApiServer(
-      { store, registry, log, tracker, discovery: sync?.discovery },
+      {
+        store,
+        registry,
+        log,
+        tracker,
+        discovery: sync?.discovery,
+        onAppActivity: () => store.noteAppActivity(),
+      },
       { host: init.http?.host ?? API_DEFAULT_HOST, port: init.http?.port ?? API_DEFAULT_PORT },
     );
     stack.push(() => api.close());

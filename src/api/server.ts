@@ -34,6 +34,8 @@ export type ApiServerDeps = {
   tracker?: OperationTracker;
   /** Discovery tasks (sync); without it DiscoveryStatus answers from local data only. */
   discovery?: DiscoveryPort;
+  /** Called on every request: the app is using the node (the store then keeps sync's CPU work at low priority). */
+  onAppActivity?: () => void;
 };
 
 export type ApiServerInit = {
@@ -80,6 +82,13 @@ export async function createApiServer(
   app.setErrorHandler((err, req, reply) => sendError(reply, err, req, log));
   app.setNotFoundHandler((req, reply) => sendError(reply, notFound(req.url), req, log));
   app.addHook('onResponse', async (req, reply) => observe(metrics, req, reply, keys));
+  const onAppActivity = deps.onAppActivity;
+  if (onAppActivity) {
+    app.addHook('onRequest', (_req, _reply, done) => {
+      onAppActivity();
+      done();
+    });
+  }
   registerStreamRoutes(app, events, deps.discovery);
   const handle = keyHandler({
     keys,

@@ -27,7 +27,6 @@ import {
 } from '../obs/metrics.ts';
 import type { OperationTracker } from '../obs/operation-tracker.ts';
 import { Generation } from './generation.ts';
-import { LaneQueue, type LaneQueueOptions } from './lane-queue.ts';
 import type { ReaderWorkerData, ReadResult, ReadTask } from './reader-worker.ts';
 import { deserializeError } from './writer-errors.ts';
 
@@ -108,12 +107,14 @@ function now(): number {
  *    when the CPU is short, the kernel runs the main thread, the writer and the app's readers
  *    first, and sync's CPU work takes what is left; when the app is quiet, bulk has every core.
  *    Where a thread's priority cannot be set (not Linux), the lanes still keep their own threads.
- *    While the app is idle (no `app` read for `appIdleMs`), bulk reads go to the app threads
- *    instead, at normal priority: sync alone on the node is not slowed by the lower priority meant
- *    for sharing with the app. The app threads' queue serves app reads before queued bulk ones
- *    (lane-queue.ts), so the first app read after an idle spell waits only for the tasks already
- *    running, plus one per thread that piscina may already have taken off the queue (callers
- *    keep bulk tasks short); from then on new bulk reads go to their own threads.
+ *    While the app is idle (no `app` read nor `noteAppActivity()`, which the API calls on every
+ *    request, for `appIdleMs`), bulk reads go to the app threads instead, at normal priority:
+ *    sync alone on the node is not slowed by the lower priority meant for sharing with the app.
+ *    At most one task per app thread is handed to piscina; the rest wait here, app reads ahead of
+ *    bulk ones. So the first app read after an idle spell waits only for the tasks already
+ *    running (callers keep bulk tasks short); from then on new bulk reads go to their own threads.
+ *    (Never to both sets at once: CPU-bound reads on more threads than cores only slow the main
+ *    thread and the writer, which feed and drain them.)
  */
 export class ReaderPool {
   readonly threads: number;
@@ -124,6 +125,9 @@ export class ReaderPool {
   readonly #appIdleMs: number;
   /** performance.now() of the last app read (invariant 4). */
   #lastAppAt = Number.NEGATIVE_INFINITY;
+  /** Reads holding an app thread, and those waiting for one, by lane (app reads first). */
+  #appRunning = 0;
+  readonly #appWaiting: { app: (() => void)[]; bulk: (() => void)[] } = { app: [], bulk: [] };
 
   readonly #slots: Float64Array;
   readonly #freeSlots: number[];
@@ -167,7 +171,6 @@ export class ReaderPool {
         // Our own check in run() is the bound (it answers OverloadError); piscina's is a backstop.
         maxQueue: this.queueMax + threads,
         workerData: { ...workerData, nice },
-        taskQueue: new LaneQueue(),
       });
     this.#pools = {
       app: pool(this.threads, 0),
@@ -193,28 +196,67 @@ export class ReaderPool {
     if (lane === 'bulk') {
       const borrow = this.#borrowAppThread();
       this.#metrics.bulkOn[borrow ? 'app' : 'bulk'].inc();
-      if (!borrow) return this.#run<T>(this.#pools.bulk, 'bulk', op, handler, args, signal);
+      if (!borrow) return this.#run<T>(this.#pools.bulk, op, handler, args, signal);
     }
+    await this.#appThread(lane === 'bulk' ? this.#appWaiting.bulk : this.#appWaiting.app, signal);
     try {
-      const queueLane = lane === 'bulk' ? 'bulk' : 'app';
-      return await this.#run<T>(this.#pools.app, queueLane, op, handler, args, signal);
+      return await this.#run<T>(this.#pools.app, op, handler, args, signal);
     } finally {
       if (lane === 'app') this.#lastAppAt = performance.now();
+      this.#appRunning--;
+      const next = this.#appWaiting.app.shift() ?? this.#appWaiting.bulk.shift();
+      next?.();
     }
   }
 
   /**
-   * Whether a bulk read goes to the app threads: while the app is idle, all of them do (app reads
-   * jump queued bulk ones, see lane-queue.ts). Never to both sets at once: CPU-bound reads on more
-   * threads than cores only slow the main thread and the writer, which feed and drain them.
+   * Takes one of the app threads, waiting (in `queue`, FIFO) while all are taken. The waiting is
+   * ours, not piscina's: piscina parks tasks it could not place in a FIFO of its own ahead of any
+   * custom queue, so only tasks admitted here, one per free thread, ever reach it.
    */
+  async #appThread(queue: (() => void)[], signal?: AbortSignal): Promise<void> {
+    if (this.#appRunning < this.threads && this.#appWaitingCount() === 0) {
+      this.#appRunning++;
+      return;
+    }
+    if (this.#appWaitingCount() >= this.queueMax) {
+      throw new OverloadError('reader queue', READER_OVERLOAD_RETRY_MS);
+    }
+    await new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        if (this.#closed) reject(new ClosedError('reader pool'));
+        else resolve();
+      };
+      const onAbort = () => {
+        const at = queue.indexOf(wake);
+        if (at >= 0) queue.splice(at, 1);
+        reject(
+          new ReadAbortedError('read', 'waiting for a reader thread', { cause: signal?.reason }),
+        );
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(wake);
+    });
+    this.#appRunning++;
+  }
+
+  #appWaitingCount(): number {
+    return this.#appWaiting.app.length + this.#appWaiting.bulk.length;
+  }
+
+  /** The app is active though it read nothing here (an API request): see invariant 4. */
+  noteAppActivity(): void {
+    this.#lastAppAt = performance.now();
+  }
+
+  /** Whether a bulk read goes to the app threads: while the app is idle, all of them do. */
   #borrowAppThread(): boolean {
     return performance.now() - this.#lastAppAt > this.#appIdleMs;
   }
 
   async #run<T>(
     pool: Piscina<ReadTask, ReadResult>,
-    queueLane: LaneQueueOptions['lane'],
     op: string,
     handler: string,
     args: unknown,
@@ -235,14 +277,7 @@ export class ReaderPool {
     this.#ensureWatchdog();
     const queuedAt = now();
     try {
-      const queueOptions: LaneQueueOptions = { lane: queueLane };
-      const task: ReadTask = {
-        op,
-        handler,
-        args,
-        slot,
-        [Piscina.queueOptionsSymbol]: queueOptions,
-      };
+      const task: ReadTask = { op, handler, args, slot };
       const result = await pool.run(task, { signal: entry.controller.signal });
       return this.#settle<T>(op, handler, queuedAt, result);
     } catch (err) {
@@ -274,13 +309,16 @@ export class ReaderPool {
 
   /** Reads waiting for a thread, both lanes. */
   get queueSize(): number {
-    return this.#pools.app.queueSize + this.#pools.bulk.queueSize;
+    return this.#pools.app.queueSize + this.#appWaitingCount() + this.#pools.bulk.queueSize;
   }
 
   /** Stops taking reads, lets running and queued ones finish, ends the threads. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const wake of [...this.#appWaiting.app.splice(0), ...this.#appWaiting.bulk.splice(0)]) {
+      wake();
+    }
     await Promise.all([this.#pools.app.close(), this.#pools.bulk.close()]);
     if (this.#watchdog) clearInterval(this.#watchdog);
     this.#watchdog = undefined;

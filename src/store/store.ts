@@ -70,6 +70,11 @@ export type Store = {
   mode: 'queued' | 'direct';
   /** Writes waiting in a class (direct mode: waiting or running). */
   depth(cls: WriteClass): number;
+  /**
+   * The app is using the node (the API calls this on every request): for a while, sync's bulk
+   * reads keep to their own lower-priority threads (reader-pool.ts, invariant 4).
+   */
+  noteAppActivity(): void;
   /** Drains the write queues, then stops the writer, readers and checkpointer. */
   close(): Promise<void>;
 };
@@ -215,6 +220,7 @@ function facade(
     lookup: <T>(req: { op: string; handler: string; args: unknown }) =>
       lookups.run<T>(req.op, req.handler, req.args),
     depth: (cls) => writer.depth(cls),
+    noteAppActivity: () => readers.noteAppActivity(),
     close() {
       closing ??= (async () => {
         await writer.close();
