@@ -449,9 +449,10 @@ async function main(): Promise<void> {
         rowBytes: ROW_BYTES,
         tuning: { ...TUNING, walPauseMb: WAL_PAUSE_BYTES / 1048576 },
         bareInsertRowsPerSec: Math.round(bare),
-        syncShareOfBare: r1((q.syncRowsPerSec / bare) * 100) / 100,
+        syncShareOfBare: Math.round((q.syncRowsPerSec / bare) * 1000) / 1000,
         bareWithCheckpointRowsPerSec: Math.round(bareCheckpointed),
-        syncShareOfBareWithCheckpoint: r1((q.syncRowsPerSec / bareCheckpointed) * 100) / 100,
+        syncShareOfBareWithCheckpoint:
+          Math.round((q.syncRowsPerSec / bareCheckpointed) * 1000) / 1000,
         queued: q,
         direct: d,
         checks,
