@@ -194,129 +194,126 @@ describe('ReaderPool', () => {
   });
 });
 
+/** A pool over a fresh file holding `rows` items; closed and removed after `fn`. */
+async function withPool(
+  rows: number,
+  init: Omit<ConstructorParameters<typeof ReaderPool>[1], 'path' | 'extensions'>,
+  fn: (pool: ReaderPool, registry: Registry) => Promise<void>,
+): Promise<void> {
+  const env = setup();
+  insert(env.writer, rows);
+  const registry = new Registry();
+  const pool = new ReaderPool({ registry }, { path: env.dbPath, extensions: [EXTENSION], ...init });
+  try {
+    await fn(pool, registry);
+  } finally {
+    await pool.close();
+    env.writer.close();
+    fs.rmSync(env.dir, { recursive: true, force: true });
+  }
+}
+
 describe('ReaderPool lanes', () => {
   test('an app read runs at once while sync reads hold every bulk thread', async () => {
-    const env = setup();
-    insert(env.writer, 3);
-    const registry = new Registry();
-    const pool = new ReaderPool(
-      { registry },
-      // The app counts as active for a minute after a read: bulk never borrows its thread here.
+    // The app counts as active for a minute after a read: bulk never borrows its thread here.
+    await withPool(
+      3,
       {
-        path: env.dbPath,
-        extensions: [EXTENSION],
         threads: 1,
         bulkThreads: 2,
         maxReadMs: 5_000,
         appIdleMs: 60_000,
       },
+      async (pool, registry) => {
+        await pool.run('warm', 'test.count', null); // the app thread opens its connection
+        const bulk = Array.from({ length: 3 }, () =>
+          pool.run('sync', 'test.holdSnapshot', { ms: 300 }, undefined, 'bulk'),
+        );
+        await waitFor(() => pool.runningReads() === 2, 2_000);
+        assert.equal(
+          await metricValue(registry, 'seedling_reader_queue_depth', { lane: 'bulk' }),
+          1,
+          'the third bulk read waits for a bulk thread',
+        );
+        const started = performance.now();
+        assert.equal(await pool.run('app', 'test.count', null), 3);
+        const appMs = performance.now() - started;
+        assert.ok(appMs < 200, `app read waited ${appMs.toFixed(0)} ms behind bulk reads`);
+        assert.deepEqual(await Promise.all(bulk), [3, 3, 3], 'every bulk read still ran');
+      },
     );
-    try {
-      await pool.run('warm', 'test.count', null); // the app thread opens its connection
-      const bulk = Array.from({ length: 3 }, () =>
-        pool.run('sync', 'test.holdSnapshot', { ms: 300 }, undefined, 'bulk'),
-      );
-      await waitFor(() => pool.runningReads() === 2, 2_000);
-      assert.equal(
-        await metricValue(registry, 'seedling_reader_queue_depth', { lane: 'bulk' }),
-        1,
-        'the third bulk read waits for a bulk thread',
-      );
-      const started = performance.now();
-      assert.equal(await pool.run('app', 'test.count', null), 3);
-      const appMs = performance.now() - started;
-      assert.ok(appMs < 200, `app read waited ${appMs.toFixed(0)} ms behind bulk reads`);
-      assert.deepEqual(await Promise.all(bulk), [3, 3, 3], 'every bulk read still ran');
-    } finally {
-      await pool.close();
-      env.writer.close();
-      fs.rmSync(env.dir, { recursive: true, force: true });
-    }
   });
 
   test('bulk threads run at the lower OS priority, app threads at the process priority', async () => {
-    const env = setup();
-    const pool = new ReaderPool(
-      { registry: new Registry() },
+    await withPool(
+      0,
       {
-        path: env.dbPath,
-        extensions: [EXTENSION],
         threads: 1,
         bulkThreads: 1,
         bulkNice: 7,
         appIdleMs: 60_000,
       },
+      async (pool) => {
+        const app = await pool.run<number | null>('app', 'test.nice', null); // the app is active
+        const bulk = await pool.run<number | null>('sync', 'test.nice', null, undefined, 'bulk');
+        if (process.platform === 'linux') {
+          assert.equal(app, os.getPriority());
+          assert.equal(bulk, 7);
+        } else {
+          assert.equal(bulk, app, 'where threads have no priority of their own, nothing changes');
+        }
+      },
     );
-    try {
-      const app = await pool.run<number | null>('app', 'test.nice', null); // the app is active
-      const bulk = await pool.run<number | null>('sync', 'test.nice', null, undefined, 'bulk');
-      if (process.platform === 'linux') {
-        assert.equal(app, os.getPriority());
-        assert.equal(bulk, 7);
-      } else {
-        assert.equal(bulk, app, 'where threads have no priority of their own, nothing changes');
-      }
-    } finally {
-      await pool.close();
-      env.writer.close();
-      fs.rmSync(env.dir, { recursive: true, force: true });
-    }
   });
 
   test('with the app idle, bulk reads run on the app threads, at normal priority', async () => {
-    const env = setup();
-    insert(env.writer, 3);
-    const registry = new Registry();
-    const pool = new ReaderPool(
-      { registry },
+    await withPool(
+      3,
       {
-        path: env.dbPath,
-        extensions: [EXTENSION],
         threads: 1,
         bulkThreads: 1,
         bulkNice: 7,
         appIdleMs: 100,
       },
+      async (pool, registry) => {
+        // No app read yet: the app is idle, so bulk reads take the app thread.
+        assert.equal(
+          await pool.run('sync', 'test.nice', null, undefined, 'bulk'),
+          os.getPriority(),
+        );
+        // A sync lookup is not the app: it leaves the app idle.
+        await pool.run('sync', 'test.count', null, undefined, 'lookup');
+        assert.equal(
+          await pool.run('sync', 'test.nice', null, undefined, 'bulk'),
+          os.getPriority(),
+        );
+        // Activity noted without a read (an API request answered elsewhere) makes the app active.
+        pool.noteAppActivity();
+        const niceAfterNote = await pool.run('sync', 'test.nice', null, undefined, 'bulk');
+        if (process.platform === 'linux') assert.equal(niceAfterNote, 7);
+        await new Promise((r) => setTimeout(r, 150)); // idle again
+        assert.equal(
+          await pool.run('sync', 'test.nice', null, undefined, 'bulk'),
+          os.getPriority(),
+        );
+        // An app read makes the app active: bulk keeps to its own (lower-priority) thread.
+        await pool.run('app', 'test.count', null);
+        const nice = await pool.run('sync', 'test.nice', null, undefined, 'bulk');
+        if (process.platform === 'linux') assert.equal(nice, 7);
+        assert.equal(
+          await metricValue(registry, 'seedling_reader_bulk_tasks_total', { threads: 'app' }),
+          3,
+        );
+        assert.equal(
+          await metricValue(registry, 'seedling_reader_bulk_tasks_total', { threads: 'bulk' }),
+          2,
+        );
+      },
     );
-    try {
-      // No app read yet: the app is idle, so bulk reads take the app thread.
-      assert.equal(await pool.run('sync', 'test.nice', null, undefined, 'bulk'), os.getPriority());
-      // A sync lookup is not the app: it leaves the app idle.
-      await pool.run('sync', 'test.count', null, undefined, 'lookup');
-      assert.equal(await pool.run('sync', 'test.nice', null, undefined, 'bulk'), os.getPriority());
-      // Activity noted without a read (an API request answered elsewhere) makes the app active.
-      pool.noteAppActivity();
-      const niceAfterNote = await pool.run('sync', 'test.nice', null, undefined, 'bulk');
-      if (process.platform === 'linux') assert.equal(niceAfterNote, 7);
-      await new Promise((r) => setTimeout(r, 150)); // idle again
-      assert.equal(await pool.run('sync', 'test.nice', null, undefined, 'bulk'), os.getPriority());
-      // An app read makes the app active: bulk keeps to its own (lower-priority) thread.
-      await pool.run('app', 'test.count', null);
-      const nice = await pool.run('sync', 'test.nice', null, undefined, 'bulk');
-      if (process.platform === 'linux') assert.equal(nice, 7);
-      assert.equal(
-        await metricValue(registry, 'seedling_reader_bulk_tasks_total', { threads: 'app' }),
-        3,
-      );
-      assert.equal(
-        await metricValue(registry, 'seedling_reader_bulk_tasks_total', { threads: 'bulk' }),
-        2,
-      );
-    } finally {
-      await pool.close();
-      env.writer.close();
-      fs.rmSync(env.dir, { recursive: true, force: true });
-    }
   });
 
   test('on the app threads, an app read goes before bulk reads queued while the app was idle', async () => {
-    const env = setup();
-    insert(env.writer, 3);
-    const pool = new ReaderPool(
-      { registry: new Registry() },
-      { path: env.dbPath, extensions: [EXTENSION], threads: 1, bulkThreads: 1, appIdleMs: 50 },
-    );
-    try {
+    await withPool(3, { threads: 1, bulkThreads: 1, appIdleMs: 50 }, async (pool) => {
       await pool.run('sync', 'test.count', null, undefined, 'lookup'); // opens the connection
       const bulk = Array.from({ length: 3 }, () =>
         pool.run('sync', 'test.holdSnapshot', { ms: 300 }, undefined, 'bulk'),
@@ -328,11 +325,7 @@ describe('ReaderPool lanes', () => {
       // In arrival order it would wait for all three (900 ms); first in line, only for the running one.
       assert.ok(appMs < 600, `app read waited ${appMs.toFixed(0)} ms behind queued bulk reads`);
       assert.deepEqual(await Promise.all(bulk), [3, 3, 3]);
-    } finally {
-      await pool.close();
-      env.writer.close();
-      fs.rmSync(env.dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('a bulk nice value outside 0–19 is refused with the setting named', () => {
