@@ -198,7 +198,8 @@ export class ReaderPool {
       this.#metrics.bulkOn[borrow ? 'app' : 'bulk'].inc();
       if (!borrow) return this.#run<T>(this.#pools.bulk, op, handler, args, signal);
     }
-    await this.#appThread(lane === 'bulk' ? this.#appWaiting.bulk : this.#appWaiting.app, signal);
+    const queue = lane === 'bulk' ? this.#appWaiting.bulk : this.#appWaiting.app;
+    await this.#appThread(queue, op, handler, signal);
     try {
       return await this.#run<T>(this.#pools.app, op, handler, args, signal);
     } finally {
@@ -214,7 +215,13 @@ export class ReaderPool {
    * ours, not piscina's: piscina parks tasks it could not place in a FIFO of its own ahead of any
    * custom queue, so only tasks admitted here, one per free thread, ever reach it.
    */
-  async #appThread(queue: (() => void)[], signal?: AbortSignal): Promise<void> {
+  async #appThread(
+    queue: (() => void)[],
+    op: string,
+    handler: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (signal?.aborted) throw new ReadAbortedError(op, handler, { cause: signal.reason });
     if (this.#appRunning < this.threads && this.#appWaitingCount() === 0) {
       this.#appRunning++;
       return;
@@ -231,9 +238,7 @@ export class ReaderPool {
       const onAbort = () => {
         const at = queue.indexOf(wake);
         if (at >= 0) queue.splice(at, 1);
-        reject(
-          new ReadAbortedError('read', 'waiting for a reader thread', { cause: signal?.reason }),
-        );
+        reject(new ReadAbortedError(op, handler, { cause: signal?.reason }));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(wake);

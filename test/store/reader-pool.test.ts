@@ -328,6 +328,23 @@ describe('ReaderPool lanes', () => {
     });
   });
 
+  test('a read waiting for a busy app thread can be aborted, and frees its place', async () => {
+    await withPool(3, { threads: 1, bulkThreads: 1 }, async (pool) => {
+      const busy = pool.run('app', 'test.holdSnapshot', { ms: 400 });
+      await waitFor(() => pool.runningReads() === 1, 2_000);
+      const ac = new AbortController();
+      const waiting = pool.run('app', 'test.count', null, ac.signal);
+      assert.equal(pool.queueSize, 1, 'the second read waits for the only app thread');
+      const started = performance.now();
+      ac.abort();
+      await assert.rejects(waiting, ReadAbortedError);
+      assert.ok(performance.now() - started < 200, 'answered at once, not when the thread freed');
+      assert.equal(pool.queueSize, 0);
+      assert.equal(await busy, 3);
+      assert.equal(await pool.run('app', 'test.count', null), 3);
+    });
+  });
+
   test('a bulk nice value outside 0–19 is refused with the setting named', () => {
     assert.throws(
       () =>
