@@ -1,9 +1,14 @@
 /**
  * Sync throughput and haves-set sharing, in one run (issue: P2P sync):
  *   1. verify   — single-core verifyBlob rate over the very blobs of the site (the yardstick);
- *   2. pull     — one empty node pulls a site of D documents × C changes (+ a comment each, + the
- *                 home document and profile) from one peer over libp2p on 127.0.0.1: wall time,
- *                 blobs/s, reconcile rounds, bytes fetched; ingest as a fraction of (1);
+ *   2. pull     — a node holding none of it pulls a site of D documents × C changes (+ a comment
+ *                 each, + the home document and profile) from one peer over libp2p on 127.0.0.1:
+ *                 wall time (both haves builds included), blobs/s, reconcile rounds, bytes
+ *                 fetched; ingest as a fraction of (1). Measured warm, as (1) is: the node first
+ *                 pulls a small unrelated site from the same peer (its threads have compiled the
+ *                 pull's code and it is connected, as a node that has run a while and talks to
+ *                 that peer). Then the same pull into a node fresh from start-up, dial included,
+ *                 is reported beside it (`cold`; the peer's haves set is cached by then);
  *   3. fan-in   — another empty node pulls the same scope from P peers at once; its haves set for
  *                 the scope must be built once, and each blob fetched once node-wide.
  * Usage: node bench/sync.ts [--quick] [--docs D] [--changes C] [--peers P]
@@ -45,6 +50,28 @@ async function publishInBatches(node: TestNode, blobs: SiteBlob[]): Promise<void
   for (let at = 0; at < blobs.length; at += 500) await node.publish(blobs.slice(at, at + 500));
 }
 
+/** Blobs of the warm-up site (not counted in the measured pull's stored blobs). */
+const WARM_UP_BLOBS = { n: 0 };
+
+/** A pull of `scope` from `source`, timed from before the dial to the last blob written. */
+async function timedPull(puller: TestNode, source: TestNode, scope: string) {
+  const start = performance.now();
+  const pull = await puller.sync.engine.pull(multiaddr(source.addr), scope);
+  return { pull, seconds: (performance.now() - start) / 1000 };
+}
+
+/**
+ * Runs the pull path once on a small site of another account (nothing of the measured site is
+ * fetched, stored or cached), like the verify yardstick's warm-up; the connection stays open.
+ */
+async function warmUp(puller: TestNode, source: TestNode): Promise<void> {
+  const owner = testKey('bench-sync-warm-up');
+  const site = makeSite(owner, testKey('bench-sync-commenter'), { docs: 10, changes: 10 });
+  await publishInBatches(source, site.blobs);
+  WARM_UP_BLOBS.n = site.blobs.length;
+  await puller.sync.engine.pull(multiaddr(source.addr), `subtree:${owner.accountId}`);
+}
+
 async function main() {
   const owner = testKey('bench-sync-owner');
   const site = makeSite(owner, testKey('bench-sync-commenter'), { docs, changes });
@@ -54,11 +81,13 @@ async function main() {
   const source = await startTestNode();
   await publishInBatches(source, site.blobs);
   const puller = await startTestNode();
-  const start = performance.now();
-  const pull = await puller.sync.engine.pull(multiaddr(source.addr), scope);
-  const seconds = (performance.now() - start) / 1000;
+  await warmUp(puller, source);
+  const { pull, seconds } = await timedPull(puller, source, scope);
   const blobsPerSec = pull.written / seconds;
-  const stored = await puller.blobCount();
+  const stored = (await puller.blobCount()) - WARM_UP_BLOBS.n;
+  const coldPuller = await startTestNode();
+  const cold = await timedPull(coldPuller, source, scope);
+  const coldPerSec = cold.pull.written / cold.seconds;
 
   // Fan-in: P peers hold the site (seeded by syncing from the source), an empty node pulls from all.
   const sources = [source];
@@ -78,7 +107,7 @@ async function main() {
   const fetched = results.reduce((n, r) => n + r.fetched, 0);
   const fanStored = await fanIn.blobCount();
 
-  for (const n of [puller, fanIn, ...sources]) await n.close();
+  for (const n of [puller, coldPuller, fanIn, ...sources]) await n.close();
 
   const rows = [
     ['site', `${docs} docs × ${changes} changes + comments`, `${site.blobs.length} blobs`],
@@ -86,6 +115,11 @@ async function main() {
     ['pull from 1 peer', `${seconds.toFixed(2)} s`, `${Math.round(blobsPerSec)} blobs/s`],
     ['  rounds / bytes', `${pull.rounds} rounds`, `${(pull.bytes / 1024 / 1024).toFixed(1)} MiB`],
     ['  ingest / verify', `${((blobsPerSec / verifyPerSec) * 100).toFixed(0)} %`, 'target ≥ 50 %'],
+    [
+      '  same, fresh node, dial incl.',
+      `${cold.seconds.toFixed(2)} s`,
+      `${((coldPerSec / verifyPerSec) * 100).toFixed(0)} % of verify`,
+    ],
     [`pull from ${peers} peers at once`, `${fanSeconds.toFixed(2)} s`, `${fanStored} stored`],
     ['  haves-set builds', `${havesBuilds}`, 'target 1'],
     ['  blobs fetched node-wide', `${fetched}`, `${site.blobs.length} distinct`],
@@ -104,6 +138,11 @@ async function main() {
       bytes: pull.bytes,
       verifyPerSecSingleCore: Math.round(verifyPerSec),
       ingestVsVerify: Number((blobsPerSec / verifyPerSec).toFixed(3)),
+      cold: {
+        seconds: Number(cold.seconds.toFixed(3)),
+        blobsPerSec: Math.round(coldPerSec),
+        ingestVsVerify: Number((coldPerSec / verifyPerSec).toFixed(3)),
+      },
       multiPeer: {
         peers,
         havesBuilds,
