@@ -56,6 +56,9 @@ export const NODE_DATABASE_FILE = 'seedling.db';
 export const API_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 /** Blobs in one PublishBlobs request. */
 export const API_MAX_BLOBS_PER_PUBLISH = 1_000;
+/** A PublishBlobs of at most this many blobs and API_PUBLISH_INLINE_BYTES is verified on the main thread (well under a millisecond), never queued in the reader pool behind a scan. */
+export const API_PUBLISH_INLINE_BLOBS = 4;
+export const API_PUBLISH_INLINE_BYTES = 64 * 1024;
 /** How often the shared SSE poller reads the (in-memory) generation counter. */
 export const API_EVENTS_POLL_MS = 200;
 /** Events fetched per `index.listEvents` call by the SSE poller (it pages until it meets a seen event). */

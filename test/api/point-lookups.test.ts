@@ -62,3 +62,56 @@ describe('point lookups on the main thread', () => {
     );
   });
 });
+
+describe('PublishBlobs verification: small publishes on the main thread, large in the pool', () => {
+  let node: TestNode;
+  before(async () => {
+    node = await startTestNode();
+  });
+  after(async () => node?.stop());
+
+  const pooled = () =>
+    count(node, 'seedling_reader_tasks_total', { handler: 'index.prepareBlobs', result: 'ok' });
+
+  it('verifies an edit of a few blobs inline, and still refuses a bad one with nothing written', async () => {
+    const bob = testKey('point-bob');
+    const small = makeDocument(bob, { genesis: 'cli', path: '/s', title: 'Small', changes: 0 });
+    assert.ok(small.all.length <= 4, 'a document of genesis, change and ref');
+    const before = await pooled();
+    const ok = await node.post('PublishBlobs', publishBody(small.all));
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(await pooled(), before, 'no pool task for a small publish');
+    const bad = Uint8Array.from(small.ref.data);
+    bad[bad.length - 2]! ^= 0xff;
+    // Another author: a genesis of the same author would be the very blob stored above.
+    const other = makeDocument(testKey('point-dave'), {
+      genesis: 'cli',
+      path: '/t',
+      title: 'Other',
+      changes: 0,
+    });
+    const refused = await node.post('PublishBlobs', {
+      blobs: [{ data: other.genesis.data }, { data: bad }],
+    });
+    assert.equal(refused.status, 400, refused.text);
+    assert.match(refused.text, /blobs\[1\]/);
+    const kept = await node.get('GetCID', { cid: small.genesis.cid.toString() });
+    assert.notEqual((kept.body as { value?: unknown }).value, undefined, 'a stored blob is found');
+    const stored = await node.get('GetCID', { cid: other.genesis.cid.toString() });
+    assert.equal(
+      (stored.body as { value?: unknown }).value,
+      undefined,
+      'the good blob of a refused request was not written',
+    );
+  });
+
+  it('sends a larger publish to the pool', async () => {
+    const carol = testKey('point-carol');
+    const big = makeDocument(carol, { genesis: 'cli', path: '/b', title: 'Big', changes: 4 });
+    assert.ok(big.all.length > 4);
+    const before = await pooled();
+    const res = await node.post('PublishBlobs', publishBody(big.all));
+    assert.equal(res.status, 200, res.text);
+    assert.equal(await pooled(), before + 1);
+  });
+});
