@@ -155,6 +155,8 @@ export const SYNC_FETCH_PARALLEL = 2;
 export const SYNC_BUSY_RETRIES = 3;
 /** Event-loop delay (ms) above which sync fetches are held back (the app's answers run on that loop). */
 export const SYNC_PACE_LAG_MS = 8;
+/** Sync fetches are also held back while the app made a request (or read) this recently: a burst of app requests is answered before the next fetch reply lands on the same event loop. */
+export const SYNC_PACE_APP_QUIET_MS = 50;
 /** Longest a fetch is held back by pacing: sync slows, never stops. */
 export const SYNC_PACE_MAX_WAIT_MS = 250;
 /** Period of the pacer's lateness probe. */

@@ -251,6 +251,11 @@ export class ReaderPool {
     return this.#appWaiting.app.length + this.#appWaiting.bulk.length;
   }
 
+  /** Whether the app read or made a request in the last `ms` milliseconds. */
+  appActiveWithin(ms: number): boolean {
+    return performance.now() - this.#lastAppAt < ms;
+  }
+
   /** The app is active though it read nothing here (an API request): see invariant 4. */
   noteAppActivity(): void {
     this.#lastAppAt = performance.now();

@@ -75,6 +75,8 @@ export type Store = {
    * reads keep to their own lower-priority threads (reader-pool.ts, invariant 4).
    */
   noteAppActivity(): void;
+  /** Whether the app read or made an API request in the last `ms` milliseconds. */
+  appActiveWithin(ms: number): boolean;
   /** Drains the write queues, then stops the writer, readers and checkpointer. */
   close(): Promise<void>;
 };
@@ -221,6 +223,7 @@ function facade(
       lookups.run<T>(req.op, req.handler, req.args),
     depth: (cls) => writer.depth(cls),
     noteAppActivity: () => readers.noteAppActivity(),
+    appActiveWithin: (ms) => readers.appActiveWithin(ms),
     close() {
       closing ??= (async () => {
         await writer.close();

@@ -45,7 +45,7 @@ export type SyncInit = {
   discovery?: DiscoveryInit;
   subscriptionRefreshMs?: number;
   /** Ingest pacing by event-loop lag (`enabled: false` turns it off, as the naive profile does). */
-  pacing?: { enabled?: boolean; lagMs?: number; maxWaitMs?: number };
+  pacing?: { enabled?: boolean; lagMs?: number; maxWaitMs?: number; appQuietMs?: number };
 };
 
 export type Sync = {
@@ -77,7 +77,10 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
     },
     init.haves,
   );
-  const pacer = new IngestPacer({ registry: deps.registry }, init.pacing);
+  const pacer = new IngestPacer(
+    { registry: deps.registry, appActiveWithin: (ms) => store.appActiveWithin(ms) },
+    init.pacing,
+  );
   if (init.pacing?.enabled !== false) pacer.start();
   const engine = new SyncEngine(
     {
