@@ -29,6 +29,11 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** `seedling doc create|update` against the test node, signing with the vector's mnemonic. */
+function signedDoc(verb: string, ...args: string[]) {
+  return cli('doc', verb, '--server', node.url, '--mnemonic', MNEMONIC, ...args);
+}
+
 async function api<T = Record<string, unknown>>(key: string, query: Record<string, string>) {
   const res = await fetch(`${node.url}/api/${key}?${new URLSearchParams(query)}`);
   const text = await res.text();
@@ -51,13 +56,8 @@ let firstVersion = '';
 
 test('doc create publishes one genesis Change + Ref; every read key shows the title', async () => {
   const body = 'Intro paragraph.\n\n## Section\n\nInside the section.\n\n```js\nlet x = 1;\n```';
-  const out = await cli(
-    'doc',
+  const out = await signedDoc(
     'create',
-    '--server',
-    node.url,
-    '--mnemonic',
-    MNEMONIC,
     '--path',
     '/hello',
     '--title',
@@ -112,13 +112,8 @@ test('doc create publishes one genesis Change + Ref; every read key shows the ti
 
 test('doc update moves the version; the new title and body replace the old ones', async () => {
   assert.ok(firstVersion, 'runs after the create test');
-  const out = await cli(
-    'doc',
+  const out = await signedDoc(
     'update',
-    '--server',
-    node.url,
-    '--mnemonic',
-    MNEMONIC,
     '--path',
     '/hello',
     '--title',
@@ -145,38 +140,14 @@ test('doc update moves the version; the new title and body replace the old ones'
   assert.equal(old.document.metadata.name, 'Hello world');
 
   // A title-only update keeps the body.
-  const titleOnly = await cli(
-    'doc',
-    'update',
-    '--server',
-    node.url,
-    '--mnemonic',
-    MNEMONIC,
-    '--path',
-    '/hello',
-    '--title',
-    'Hello, finally',
-  );
+  const titleOnly = await signedDoc('update', '--path', '/hello', '--title', 'Hello, finally');
   assert.equal(titleOnly.code, 0, titleOnly.stderr);
   assert.match(titleOnly.stdout, new RegExp(`^${DOC_ID}\\nversion bafy`));
 });
 
 test('doc update keeps the IDs of unchanged and edited-in-place blocks', async () => {
   const write = (verb: string, body: string) =>
-    cli(
-      'doc',
-      verb,
-      '--server',
-      node.url,
-      '--mnemonic',
-      MNEMONIC,
-      '--path',
-      '/edits',
-      '--title',
-      'Edits',
-      '--body',
-      body,
-    );
+    signedDoc(verb, '--path', '/edits', '--title', 'Edits', '--body', body);
   const ids = async () => {
     const res = await api<Resource>('Resource', { id: `hm://${ACCOUNT}/edits` });
     return (res.document.content as { block: { id: string; text: string } }[]).map((n) => [
@@ -267,13 +238,8 @@ test('feed --follow streams an event published after it connected', async () => 
   );
   // Give the stream time to connect and take its baseline before publishing.
   await new Promise((r) => setTimeout(r, 1_000));
-  const created = await cli(
-    'doc',
+  const created = await signedDoc(
     'create',
-    '--server',
-    node.url,
-    '--mnemonic',
-    MNEMONIC,
     '--path',
     '/followed',
     '--title',
@@ -327,29 +293,11 @@ test('bad key, unreachable server and missing flags fail clearly with non-zero e
   assert.equal(noServer.code, 1);
   assert.match(noServer.stderr, /HTTP_UNREACHABLE.*is the node running/);
 
-  const taken = await cli(
-    'doc',
-    'create',
-    '--server',
-    node.url,
-    '--mnemonic',
-    MNEMONIC,
-    '--path',
-    '/hello',
-    '--title',
-    'Again',
-    '--body',
-    'x',
-  );
+  const taken = await signedDoc('create', '--path', '/hello', '--title', 'Again', '--body', 'x');
   assert.equal(taken.code, 1);
   assert.match(taken.stderr, /already exists; use doc update.*--replace/);
-  const replaced = await cli(
-    'doc',
+  const replaced = await signedDoc(
     'create',
-    '--server',
-    node.url,
-    '--mnemonic',
-    MNEMONIC,
     '--path',
     '/hello',
     '--title',
@@ -383,18 +331,7 @@ test('bad key, unreachable server and missing flags fail clearly with non-zero e
   assert.equal(noKeyFile.code, 1);
   assert.match(noKeyFile.stderr, /cannot read key file/);
 
-  const notThere = await cli(
-    'doc',
-    'update',
-    '--server',
-    node.url,
-    '--mnemonic',
-    MNEMONIC,
-    '--path',
-    '/never-created',
-    '--title',
-    'x',
-  );
+  const notThere = await signedDoc('update', '--path', '/never-created', '--title', 'x');
   assert.equal(notThere.code, 1);
   assert.match(notThere.stderr, /not a document on this node.*doc create/);
 });
