@@ -182,7 +182,7 @@ export const CLI_FEED_PAGE_SIZE = 20;
 /** Reader threads per lane (app, bulk) when `threads` is not given: the cores less one, so the main thread and the writer keep a core (reads are CPU work once pages are cached; on 2 cores, two verify threads instead of one cut sync ingest by ~5%), clamped to 1–4. */
 export const READER_DEFAULT_THREADS_MIN = 1;
 export const READER_DEFAULT_THREADS_MAX = 4;
-/** Without an app read for this long, sync's bulk reads may also run on the app lane's free threads (at normal priority). */
+/** Without an app read or API request for this long, sync's bulk reads run on the app lane's threads (at normal priority) instead of their own. */
 export const READER_APP_IDLE_MS = 250;
 /** OS nice value of the bulk reader threads (sync's verification, indexing and haves sets): the kernel gives the app's threads the CPU first. 0 = same priority as the rest. */
 export const READER_BULK_NICE = 10;

@@ -179,7 +179,7 @@ export class ReaderPool {
     };
     this.#metrics = new ReaderMetrics(deps.registry, {
       threads: { app: this.threads, bulk: this.bulkThreads },
-      queueSize: (lane) => this.#pools[lane].queueSize,
+      queueSize: (lane) => this.#queued(lane),
       oldestReadMs: () => this.oldestReadMs(),
       running: () => this.runningReads(),
     });
@@ -320,7 +320,13 @@ export class ReaderPool {
 
   /** Reads waiting for a thread, both lanes. */
   get queueSize(): number {
-    return this.#pools.app.queueSize + this.#appWaitingCount() + this.#pools.bulk.queueSize;
+    return this.#queued('app') + this.#queued('bulk');
+  }
+
+  /** Reads waiting for a thread of one set: the app set's wait here for admission (#appThread). */
+  #queued(pool: PoolName): number {
+    const waitingHere = pool === 'app' ? this.#appWaitingCount() : 0;
+    return this.#pools[pool].queueSize + waitingHere;
   }
 
   /** Stops taking reads, lets running and queued ones finish, ends the threads. */

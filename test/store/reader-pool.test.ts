@@ -329,12 +329,17 @@ describe('ReaderPool lanes', () => {
   });
 
   test('a read waiting for a busy app thread can be aborted, and frees its place', async () => {
-    await withPool(3, { threads: 1, bulkThreads: 1 }, async (pool) => {
+    await withPool(3, { threads: 1, bulkThreads: 1 }, async (pool, registry) => {
       const busy = pool.run('app', 'test.holdSnapshot', { ms: 400 });
       await waitFor(() => pool.runningReads() === 1, 2_000);
       const ac = new AbortController();
       const waiting = pool.run('app', 'test.count', null, ac.signal);
       assert.equal(pool.queueSize, 1, 'the second read waits for the only app thread');
+      assert.equal(
+        await metricValue(registry, 'seedling_reader_queue_depth', { lane: 'app' }),
+        1,
+        'and the app lane gauge shows it',
+      );
       const started = performance.now();
       ac.abort();
       await assert.rejects(waiting, ReadAbortedError);
