@@ -205,9 +205,11 @@ export class ReaderPool {
       return await this.#run<T>(this.#pools.app, op, handler, args, signal);
     } finally {
       if (lane === 'app') this.#lastAppAt = performance.now();
-      this.#appRunning--;
+      // The thread goes straight to the next waiter (app reads first), so a read arriving right
+      // now cannot take it out of turn; with nobody waiting it is freed.
       const next = this.#appWaiting.app.shift() ?? this.#appWaiting.bulk.shift();
-      next?.();
+      if (next) next();
+      else this.#appRunning--;
     }
   }
 
@@ -244,7 +246,7 @@ export class ReaderPool {
       signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(wake);
     });
-    this.#appRunning++;
+    // Woken by a finishing read, which handed its thread over (#appRunning already counts it).
   }
 
   #appWaitingCount(): number {
