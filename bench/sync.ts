@@ -50,9 +50,6 @@ async function publishInBatches(node: TestNode, blobs: SiteBlob[]): Promise<void
   for (let at = 0; at < blobs.length; at += 500) await node.publish(blobs.slice(at, at + 500));
 }
 
-/** Blobs of the warm-up site (not counted in the measured pull's stored blobs). */
-const WARM_UP_BLOBS = { n: 0 };
-
 /** A pull of `scope` from `source`, timed from before the dial to the last blob written. */
 async function timedPull(puller: TestNode, source: TestNode, scope: string) {
   const start = performance.now();
@@ -63,13 +60,14 @@ async function timedPull(puller: TestNode, source: TestNode, scope: string) {
 /**
  * Runs the pull path once on a small site of another account (nothing of the measured site is
  * fetched, stored or cached), like the verify yardstick's warm-up; the connection stays open.
+ * Answers the blobs it stored.
  */
-async function warmUp(puller: TestNode, source: TestNode): Promise<void> {
+async function warmUp(puller: TestNode, source: TestNode): Promise<number> {
   const owner = testKey('bench-sync-warm-up');
   const site = makeSite(owner, testKey('bench-sync-commenter'), { docs: 10, changes: 10 });
   await publishInBatches(source, site.blobs);
-  WARM_UP_BLOBS.n = site.blobs.length;
   await puller.sync.engine.pull(multiaddr(source.addr), `subtree:${owner.accountId}`);
+  return site.blobs.length;
 }
 
 async function main() {
@@ -81,10 +79,10 @@ async function main() {
   const source = await startTestNode();
   await publishInBatches(source, site.blobs);
   const puller = await startTestNode();
-  await warmUp(puller, source);
+  const warmUpBlobs = await warmUp(puller, source);
   const { pull, seconds } = await timedPull(puller, source, scope);
   const blobsPerSec = pull.written / seconds;
-  const stored = (await puller.blobCount()) - WARM_UP_BLOBS.n;
+  const stored = (await puller.blobCount()) - warmUpBlobs;
   const coldPuller = await startTestNode();
   const cold = await timedPull(coldPuller, source, scope);
   const coldPerSec = cold.pull.written / cold.seconds;
