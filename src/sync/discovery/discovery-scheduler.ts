@@ -10,7 +10,7 @@ import {
 import { ClosedError } from '../../errors.ts';
 import type { PullResult } from '../sync-engine.ts';
 import { type DiscoveryRequest, normalizeRequest } from './discovery-request.ts';
-import { type DiscoveryProgress, DiscoveryTask } from './discovery-task.ts';
+import { type DiscoveryProgress, type DiscoveryState, DiscoveryTask } from './discovery-task.ts';
 import { choosePeerTiers, type PeerChoiceInit } from './peer-choice.ts';
 
 /**
@@ -177,24 +177,22 @@ export class DiscoveryScheduler<P> {
     task.progress.startedAt = this.#now();
     this.#emit(task);
     this.#run(task)
-      .catch((err) => {
-        task.progress.state = task.abort.signal.aborted ? 'expired' : 'failed';
+      .catch((err): DiscoveryState => {
         task.progress.lastError = err instanceof Error ? err.message : String(err);
+        return task.abort.signal.aborted ? 'expired' : 'failed';
       })
+      .then((state) => this.#finish(task, state))
       .finally(() => {
         this.#running[lane]--;
-        this.#finish(task);
         this.#pump();
       });
   }
 
-  async #run(task: DiscoveryTask): Promise<void> {
+  /** Asks peers tier by tier; answers the task's final state (set by #finish with its result). */
+  async #run(task: DiscoveryTask): Promise<'done' | 'failed'> {
     const { account, path, version } = task.request;
     const local = await this.#deps.local.version(account, path);
-    if (version !== null && (await this.#deps.local.hasVersion(version))) {
-      task.progress.state = 'done';
-      return;
-    }
+    if (version !== null && (await this.#deps.local.hasVersion(version))) return 'done';
     const peers = this.#deps.peers;
     const tiers = choosePeerTiers(
       {
@@ -213,10 +211,10 @@ export class DiscoveryScheduler<P> {
       owed = await this.#owed(task);
       if (!owed) break;
     }
-    task.progress.state = owed && task.progress.peersOk === 0 ? 'failed' : 'done';
     if (owed && task.progress.lastError === null) {
       task.progress.lastError = tiers.length === 0 ? 'no peers known' : 'wanted version not found';
     }
+    return owed && task.progress.peersOk === 0 ? 'failed' : 'done';
   }
 
   async #askPeer(task: DiscoveryTask, peer: P): Promise<void> {
@@ -244,21 +242,27 @@ export class DiscoveryScheduler<P> {
     return task.progress.peersOk === 0;
   }
 
-  #finish(task: DiscoveryTask): void {
+  /**
+   * Reads the result version, then makes the task terminal: state and result change together, so
+   * no reader ever sees a finished task without its result (a `done` with no version reads as
+   * "not found").
+   */
+  async #finish(task: DiscoveryTask, state: DiscoveryState): Promise<void> {
+    try {
+      task.progress.resultVersion = await this.#deps.local.version(
+        task.request.account,
+        task.request.path,
+      );
+    } catch (err) {
+      this.#deps.log?.('discovery: reading the result version failed', err);
+    }
     task.progress.finishedAt = this.#now();
-    this.#deps.local
-      .version(task.request.account, task.request.path)
-      .then((v) => {
-        task.progress.resultVersion = v;
-      })
-      .catch((err) => this.#deps.log?.('discovery: reading the result version failed', err))
-      .finally(() => {
-        this.#active.delete(task.request.key);
-        this.#finished.set(task.request.key, task);
-        this.#metrics.finished.inc({ state: task.progress.state });
-        this.#metrics.peersAsked.observe(task.progress.peersAsked);
-        this.#emit(task);
-      });
+    task.progress.state = state;
+    this.#active.delete(task.request.key);
+    this.#finished.set(task.request.key, task);
+    this.#metrics.finished.inc({ state });
+    this.#metrics.peersAsked.observe(task.progress.peersAsked);
+    this.#emit(task);
   }
 
   #expireIdle(): void {
@@ -268,7 +272,7 @@ export class DiscoveryScheduler<P> {
       if (task.progress.state === 'queued') {
         this.#queue.splice(this.#queue.indexOf(task), 1);
         task.progress.state = 'expired';
-        this.#finish(task);
+        void this.#finish(task, 'expired');
       } else {
         task.abort.abort(new Error('no interest: the app stopped asking'));
       }

@@ -23,6 +23,8 @@ function setup(
     delivers?: Set<string>;
     failing?: Set<string>;
     pullMs?: number;
+    /** Delay of each local version lookup (a lookup queued behind other reads). */
+    versionMs?: number;
   } & DiscoveryInit = {},
 ) {
   const asked: string[] = [];
@@ -55,7 +57,10 @@ function setup(
         keyOf: (p) => p,
       },
       local: {
-        version: async () => (opts.present || hasWanted ? 'bafyhead' : null),
+        version: async () => {
+          if (opts.versionMs) await new Promise((r) => setTimeout(r, opts.versionMs));
+          return opts.present || hasWanted ? 'bafyhead' : null;
+        },
         hasVersion: async () => hasWanted,
       },
     },
@@ -78,6 +83,28 @@ describe('DiscoveryScheduler', () => {
     assert.deepEqual(t.asked, ['site'], 'one pull of the doc scope from one peer');
     assert.equal(t.scheduler.discover({ iri: IRI }).state, 'done');
     assert.equal(t.asked.length, 1, 'a finished task is not run again within its TTL');
+  });
+
+  it('never shows a finished task without its result, however slow the result lookup', async () => {
+    const t = setup({ connected: ['peer'], delivers: new Set(['peer']), versionMs: 40 });
+    const seen: { state: string; resultVersion: string | null }[] = [];
+    const off = t.scheduler.onProgress((p) => seen.push(p));
+    const key = t.scheduler.discover({ iri: IRI }).key;
+    const polled: (string | null | undefined)[] = [];
+    const poll = setInterval(() => {
+      const p = t.scheduler.status(key);
+      if (p?.state === 'done') polled.push(p.resultVersion);
+    }, 5);
+    const done = await t.scheduler.settled(key);
+    clearInterval(poll);
+    off();
+    assert.equal(done?.state, 'done');
+    assert.equal(done?.resultVersion, 'bafyhead');
+    const finished = seen.filter((p) => p.state === 'done');
+    assert.ok(finished.length > 0);
+    for (const p of finished)
+      assert.equal(p.resultVersion, 'bafyhead', 'done came with its result');
+    for (const v of polled) assert.equal(v, 'bafyhead', 'a poll never saw done without a result');
   });
 
   it('asks only the authority when content is present and an authority is known', async () => {
