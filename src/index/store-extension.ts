@@ -1,4 +1,5 @@
 import type { ReadHandler, WriteHandler } from '../store/extension.ts';
+import { prepareBlobsPacked, unpackPreparedBlobs } from './packed-blobs.ts';
 import { prepareBlobs } from './prepare-blobs.ts';
 import { putBlobsOnWriter } from './put-blobs.ts';
 import { account, getCid, listAccounts, listCapabilities, listContacts } from './read-accounts.ts';
@@ -20,6 +21,7 @@ import { indexStats } from './read-stats.ts';
  *
  *   index.prepareBlobs     [{cid?, data}]                 → PreparedBlob[]   (pool: verify + decode)
  *   index.putBlobs         PreparedBlob[]                 → PutResult[]      (writer)
+ *   index.prepareBlobsPacked / index.putPackedBlobs: the same, packed for sync (packed-blobs.ts)
  *   index.resourceMetadata {account, path}                → DocumentRow | null
  *   index.query            {account, path, mode, sort?, limit?} → {documents: DocumentRow[]}
  *   index.listEvents       {pageSize?, pageToken?, filter…} → {events, nextPageToken}
@@ -41,10 +43,12 @@ export { migrations } from './schema.ts';
 
 export const writeHandlers: Record<string, WriteHandler> = {
   'index.putBlobs': (db, payload) => putBlobsOnWriter(db, payload),
+  'index.putPackedBlobs': (db, payload) => putBlobsOnWriter(db, unpackPreparedBlobs(payload)),
 };
 
 export const readHandlers: Record<string, ReadHandler> = {
   'index.prepareBlobs': (_db, args) => prepareBlobs(args),
+  'index.prepareBlobsPacked': (_db, args) => prepareBlobsPacked(args),
   'index.resourceMetadata': resourceMetadata,
   'index.query': query,
   'index.listEvents': listEvents,

@@ -4,7 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
 import { SYNC_WRITE_BATCH } from '../constants.ts';
-import type { PreparedBlob } from '../index/index-input.ts';
+import type { PackedPrepared } from '../index/packed-blobs.ts';
 import type { DocumentRow } from '../index/read-types.ts';
 import type { SeedlingNode } from '../net/node.ts';
 import type { Store } from '../store/store.ts';
@@ -14,13 +14,7 @@ import type { HavesParts } from './haves-query.ts';
 import { IngestPacer } from './ingest-pacer.ts';
 import { SealedSet } from './rbsr/sealed-set.ts';
 import { SubscriptionRefresher } from './subscriptions.ts';
-import {
-  type PullPeer,
-  peerKey,
-  SyncEngine,
-  type SyncEngineInit,
-  type VerifiedBatch,
-} from './sync-engine.ts';
+import { type PullPeer, peerKey, SyncEngine, type SyncEngineInit } from './sync-engine.ts';
 
 /**
  * Builds the sync side of a node from a store and a libp2p node: the haves cache over the reader
@@ -93,15 +87,29 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
         (await read<({ data: Uint8Array } | null)[]>('store.getBlobs', { multihashes })).map(
           (row) => row?.data ?? null,
         ),
-      verify: async (blobs) =>
-        toVerifiedBatch(await read<PreparedBlob[]>('index.prepareBlobs', blobs)),
-      persist: async (accepted) => {
-        for (let at = 0; at < accepted.length; at += SYNC_WRITE_BATCH) {
+      // Accepted blobs come back packed (packed-blobs.ts): this thread only passes bytes along.
+      verify: async (blobs) => {
+        const out = await read<PackedPrepared>('index.prepareBlobsPacked', {
+          blobs,
+          packSize: SYNC_WRITE_BATCH,
+        });
+        return {
+          acceptedCount: out.accepted,
+          accepted: out.packs,
+          rejected: out.rejected.map((r) => ({
+            cid: r.cid ?? '?',
+            code: r.code,
+            message: r.error,
+          })),
+        };
+      },
+      persist: async (packs) => {
+        for (const pack of packs as Uint8Array[]) {
           await store.write({
             op: 'sync.persist',
             class: 'sync',
-            handler: 'index.putBlobs',
-            payload: accepted.slice(at, at + SYNC_WRITE_BATCH),
+            handler: 'index.putPackedBlobs',
+            payload: pack,
           });
         }
       },
@@ -152,15 +160,6 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
       await discovery.close();
     },
   };
-}
-
-function toVerifiedBatch(prepared: PreparedBlob[]): VerifiedBatch {
-  const out: VerifiedBatch = { accepted: [], rejected: [] };
-  for (const p of prepared) {
-    if (p.kind === 'blob') out.accepted.push(p);
-    else out.rejected.push({ cid: p.cid ?? '?', code: p.code, message: p.error });
-  }
-  return out;
 }
 
 /** Peers for discovery tiers: configured authorities, live connections, and the peer table. */

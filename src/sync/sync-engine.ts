@@ -34,8 +34,10 @@ import { type SyncMetrics, syncMetrics } from './sync-metrics.ts';
  */
 
 export type VerifiedBatch = {
-  /** Verified blobs in the form `persist` takes (opaque here). */
-  accepted: unknown[];
+  /** How many blobs passed verification. */
+  acceptedCount: number;
+  /** The verified blobs in the form `persist` takes (opaque here). */
+  accepted: unknown;
   rejected: { cid: string; code: string; message: string }[];
 };
 
@@ -50,7 +52,7 @@ export type SyncEngineDeps = {
   /** Verifies fetched blobs off the main thread. */
   verify(blobs: { cid: string; data: Uint8Array }[]): Promise<VerifiedBatch>;
   /** Persists verified blobs through the writer's `sync` class (back-pressure: may wait). */
-  persist(accepted: unknown[]): Promise<void>;
+  persist(accepted: unknown): Promise<void>;
   /** Told about each peer that sent a bad blob. */
   onHostilePeer?(peer: string, reason: string): void;
   /** Holds fetches back while the app's event loop is late (ingest-pacer.ts); absent: no pacing. */
@@ -285,10 +287,10 @@ export class SyncEngine {
     }
     result.rejected += verified.rejected.length;
     this.#metrics.blobs.inc({ stage: 'rejected' }, verified.rejected.length);
-    if (verified.accepted.length === 0) return;
+    if (verified.acceptedCount === 0) return;
     await this.#deps.persist(verified.accepted);
-    result.written += verified.accepted.length;
-    this.#metrics.blobs.inc({ stage: 'written' }, verified.accepted.length);
+    result.written += verified.acceptedCount;
+    this.#metrics.blobs.inc({ stage: 'written' }, verified.acceptedCount);
   }
 }
 

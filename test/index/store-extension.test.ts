@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import type { PreparedBlob, PutResult } from '../../src/index/index-input.ts';
+import type { PackedPrepared } from '../../src/index/packed-blobs.ts';
 import type {
   AccountRow,
   ChangeList,
@@ -113,5 +114,67 @@ describe('index store extension (threads)', () => {
     assert.equal(results[1]!.ok, false);
     assert.equal(results[1]!.code, 'CID_MISMATCH');
     await assert.rejects(read('index.resourceMetadata', { account: 'nope', path: '' }), /account/);
+  });
+
+  it('sync path: packs verified blobs in the pool, rejects bad ones with a reason, the writer indexes the packs', async () => {
+    const doc = makeDocument(alice, {
+      genesis: 'cli',
+      changes: 2,
+      path: '/packed',
+      title: 'Packed',
+    });
+    const bad = { cid: doc.genesis.cid.toString(), data: doc.ref.data }; // bytes of another blob
+    const out = await read<PackedPrepared>('index.prepareBlobsPacked', {
+      blobs: [...doc.all.map((b) => ({ cid: b.cid.toString(), data: b.data })), bad],
+      packSize: 2,
+    });
+    assert.equal(out.accepted, doc.all.length);
+    assert.deepEqual(
+      out.packs.map((p) => p instanceof Uint8Array),
+      [true, true],
+      '4 blobs in packs of 2',
+    );
+    assert.deepEqual(
+      out.rejected.map((r) => [r.cid, r.code]),
+      [[bad.cid, 'CID_MISMATCH']],
+    );
+    const results: PutResult[] = [];
+    for (const pack of out.packs) {
+      results.push(
+        ...(await store.write<PutResult[]>({
+          op: 'test.sync',
+          class: 'sync',
+          handler: 'index.putPackedBlobs',
+          payload: pack,
+        })),
+      );
+    }
+    assert.ok(results.every((r) => r.ok && r.status === 'indexed'));
+    const row = await read<DocumentRow>('index.resourceMetadata', {
+      account: alice.accountId,
+      path: '/packed',
+    });
+    assert.equal(row.version, doc.version);
+  });
+
+  it('refuses a bad pack size and a payload that is not a pack, and stores nothing from it', async () => {
+    const doc = makeDocument(alice, { genesis: 'cli', changes: 0, path: '/nopack' });
+    const blobs = doc.all.map((b) => ({ data: b.data }));
+    for (const packSize of [0, 1.5, 'x', 10_001]) {
+      await assert.rejects(read('index.prepareBlobsPacked', { blobs, packSize }), /packSize/);
+    }
+    const eventsBefore = await read<EventPage>('index.listEvents', { pageSize: 100 });
+    for (const payload of [new Uint8Array([1, 2, 3]), [{ kind: 'blob' }], 'text']) {
+      await assert.rejects(
+        store.write({ op: 'test.sync', class: 'sync', handler: 'index.putPackedBlobs', payload }),
+        /pack of prepared blobs/,
+      );
+    }
+    const eventsAfter = await read<EventPage>('index.listEvents', { pageSize: 100 });
+    assert.equal(eventsAfter.events.length, eventsBefore.events.length);
+    assert.equal(
+      await read('index.resourceMetadata', { account: alice.accountId, path: '/nopack' }),
+      null,
+    );
   });
 });
