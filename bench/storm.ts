@@ -20,9 +20,11 @@
  *
  * Usage: node bench/storm.ts [--quick] [--peers P] [--docs D] [--changes C] [--seconds S]
  *        [--windows W] [--only default|naive|<extra name>] [--extra '{"name":…,"sync":{…}}']
+ *        [--app-http http|fetch]  (the simulated app's HTTP client, see storm/app-client.ts)
  * Prints a table, then ONE JSON line.
  */
 import { parseArgs } from 'node:util';
+import { APP_HTTP, type AppHttp } from './storm/app-client.ts';
 import { startPeers } from './storm/peers.ts';
 import { runProfileInChild } from './storm/profile-child.ts';
 import { jsonFields, printTable } from './storm/report.ts';
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     changes: { type: 'string' },
     seconds: { type: 'string' },
     windows: { type: 'string' },
+    'app-http': { type: 'string', default: 'http' },
     only: { type: 'string' },
     /** An extra profile to run after the two, as JSON `{name, store?, sync?}` (experiments). */
     extra: { type: 'string' },
@@ -47,6 +50,9 @@ const docs = Number(values.docs ?? (quick ? 60 : 40));
 const changes = Number(values.changes ?? (quick ? 10 : 12));
 const seconds = Number(values.seconds ?? (quick ? 12 : 60));
 const windows = Number(values.windows ?? 3);
+const appHttp = values['app-http'] as AppHttp;
+if (!APP_HTTP.includes(appHttp))
+  throw new Error(`--app-http must be one of ${APP_HTTP.join(', ')}`);
 const tailSeconds = quick ? 5 : 60;
 
 const PROFILES: Profile[] = [
@@ -69,7 +75,7 @@ async function main(): Promise<void> {
   const blobs = swarm.cids.length;
   console.log(
     `storm: ${peers} peers, ${blobs} blobs (${docs} docs × ${changes} changes per site), ` +
-      `${windows} windows, ${seconds} s per profile (peers up in ${swarm.setupMs} ms)`,
+      `${windows} windows (app HTTP client: ${appHttp}), ${seconds} s per profile (peers up in ${swarm.setupMs} ms)`,
   );
   const results: Record<string, ProfileResult> = {};
   try {
@@ -82,6 +88,7 @@ async function main(): Promise<void> {
         peers: { peers: swarm.peers, cids: swarm.cids },
         publishCount: Math.ceil(seconds * 2) + 20,
         windows,
+        appHttp,
         seconds,
         tailSeconds,
         bootstrap: 3,
@@ -109,6 +116,7 @@ async function main(): Promise<void> {
       changes,
       blobs,
       windows,
+      appHttp,
       seconds,
       profiles,
     }),

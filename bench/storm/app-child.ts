@@ -9,10 +9,10 @@
  * (`performance.timeOrigin + performance.now()`), comparable across the two processes.
  */
 import { fork } from 'node:child_process';
-import { AppClient, type CallRecorder } from './app-client.ts';
+import { AppClient, type AppHttp, type CallRecorder } from './app-client.ts';
 import { AppSim, type AppSimInit, type PublishOutcome } from './app-sim.ts';
 
-export type AppJob = { url: string; init: AppSimInit };
+export type AppJob = { url: string; init: AppSimInit; transport: AppHttp };
 export type AppReport = {
   samples: [string, [number, number][]][];
   failures: [string, number][];
@@ -75,7 +75,7 @@ function report(recorder: CallRecorder, published: PublishOutcome): AppReport {
 if (process.send && process.argv[1] === new URL(import.meta.url).pathname) {
   process.send('ready');
   process.once('message', (job: AppJob) => {
-    const app = new AppSim((rec) => new AppClient(job.url, rec), job.init);
+    const app = new AppSim((rec) => new AppClient(job.url, rec, job.transport), job.init);
     app.start();
     process.once('message', async () => {
       await app.stop();

@@ -54,6 +54,7 @@ export class AppSim {
   async stop(): Promise<void> {
     this.#stopped = true;
     await Promise.all(this.#loops);
+    this.#client.close();
   }
 
   async #every(ms: number, tick: () => Promise<void>): Promise<void> {

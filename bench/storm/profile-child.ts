@@ -5,6 +5,7 @@
  * the child answers the {@link ProfileResult} (or an error) and exits.
  */
 import { fork } from 'node:child_process';
+import type { AppHttp } from './app-client.ts';
 import { makeAppEdits } from './app-user.ts';
 import type { StormPeers } from './peers.ts';
 import { type Profile, type ProfileResult, runProfile } from './run-profile.ts';
@@ -14,6 +15,7 @@ export type ProfileJob = {
   peers: Pick<StormPeers, 'peers' | 'cids'>;
   publishCount: number;
   windows: number;
+  appHttp: AppHttp;
   seconds: number;
   tailSeconds: number;
   bootstrap: number;
@@ -46,6 +48,7 @@ async function serve(job: ProfileJob): Promise<void> {
       publishes: edits.publishes,
       edits,
       windows: job.windows,
+      appHttp: job.appHttp,
       seconds: job.seconds,
       tailSeconds: job.tailSeconds,
       bootstrap: job.bootstrap,

@@ -5,7 +5,14 @@ import { CID } from 'multiformats/cid';
 import { type NodeInit, startNode } from '../../src/node.ts';
 import type { Store } from '../../src/store/store.ts';
 import { AppProcess } from './app-child.ts';
-import { AppClient, CallRecorder, type CallSummary, nowEpochMs, round } from './app-client.ts';
+import {
+  AppClient,
+  type AppHttp,
+  CallRecorder,
+  type CallSummary,
+  nowEpochMs,
+  round,
+} from './app-client.ts';
 import type { Publish } from './app-user.ts';
 import { metricSum, NodeProbes } from './node-probes.ts';
 import type { StormPeers } from './peers.ts';
@@ -19,6 +26,8 @@ export type RunInit = {
   /** The app user's document, for the warm-up calls. */
   edits: { account: string; path: string };
   windows: number;
+  /** The simulated app's HTTP client (app-client.ts). */
+  appHttp: AppHttp;
   /** How long the app runs (the storm happens inside it). */
   seconds: number;
   /** Extra wait for convergence after the app stopped, when not converged yet. */
@@ -102,6 +111,7 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
     app.start({
       url: node.url,
       init: { spaces: run.peers.peers.map((p) => p.account), windows: run.windows, publishes },
+      transport: run.appHttp,
     });
     converge.start(start);
     await sleep(run.seconds * 1000);
@@ -197,6 +207,7 @@ async function warmUp(
     ]);
     await sleep(100);
   }
+  client.close();
   return publishes.slice(WARMUP_PUBLISHES);
 }
 
