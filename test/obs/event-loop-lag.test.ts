@@ -33,10 +33,31 @@ test('a blocked event loop shows up in max and p99; reset forgets it', async () 
   }
 });
 
-test('an idle loop reads well under 20 ms p99', async () => {
-  const lag = new EventLoopLag({ registry: new Registry() }, { resolutionMs: 5 });
+test('an idle loop reads near 0, not the sampling period', async () => {
+  const lag = new EventLoopLag({ registry: new Registry() }, { resolutionMs: 10 });
   lag.start();
-  await sleep(150);
+  await sleep(300);
   lag.stop();
-  assert.ok(lag.p99Ms() > 0 && lag.p99Ms() < 20, `p99 ${lag.p99Ms()}`);
+  // Raw, the histogram would read ≥ 10 ms here: the time between two firings of a 10 ms timer.
+  assert.ok(lag.p50Ms() >= 0 && lag.p50Ms() < 5, `p50 ${lag.p50Ms()}`);
+  assert.ok(lag.p99Ms() < 20, `p99 ${lag.p99Ms()}`);
+});
+
+test('a block of B ms reads as about B ms of lag, whatever the sampling period', async () => {
+  for (const resolutionMs of [2, 20]) {
+    const lag = new EventLoopLag({ registry: new Registry() }, { resolutionMs });
+    lag.start();
+    try {
+      await sleep(3 * resolutionMs);
+      block(80);
+      await sleep(3 * resolutionMs);
+      // The timer falls due somewhere in the block: late by 80 − period at least, 80 at most.
+      assert.ok(
+        lag.maxMs() >= 80 - resolutionMs - 1 && lag.maxMs() < 80 + 15,
+        `period ${resolutionMs} ms: max ${lag.maxMs()}`,
+      );
+    } finally {
+      lag.stop();
+    }
+  }
 });
