@@ -15,8 +15,9 @@
  * the same peers:
  *   default — the design's settings;
  *   naive   — settings only: direct writes on several connections racing for the lock (best-effort
- *             writes inline, SQLite auto-checkpoint), haves rebuilt for every peer, no discovery
- *             task sharing, fan-out widths of 1000.
+ *             writes inline, SQLite auto-checkpoint), one reader pool shared by the app and sync in
+ *             arrival order (no lanes), haves rebuilt for every peer, no discovery task sharing,
+ *             fan-out widths of 1000.
  *
  * Usage: node bench/storm.ts [--quick] [--peers P] [--docs D] [--changes C] [--seconds S]
  *        [--windows W] [--only default|naive|<extra name>] [--extra '{"name":…,"sync":{…}}']
@@ -59,7 +60,7 @@ const PROFILES: Profile[] = [
   { name: 'default' },
   {
     name: 'naive',
-    store: { mode: 'direct' },
+    store: { mode: 'direct', readerLanes: false },
     sync: {
       haves: { reuse: false },
       pacing: { enabled: false },

@@ -55,6 +55,11 @@ export type ReaderPoolInit = {
   cacheSizeKiB?: number;
   /** After this long without an app read, bulk reads may borrow free app threads (invariant 4). */
   appIdleMs?: number;
+  /**
+   * Separate lanes (invariant 4; the default). `false`: one set of `threads` threads and one FIFO
+   * for every read, app and sync alike, as a node without lanes has: the storm bench's naive profile.
+   */
+  lanes?: boolean;
 };
 
 /** How long the slot of a stopped read stays out of use (see #releaseSlot). */
@@ -121,8 +126,9 @@ export class ReaderPool {
   readonly threads: number;
   readonly maxReadMs: number;
   readonly queueMax: number;
+  /** Threads of the `bulk` lane; 0 without lanes (`lanes: false`). */
   readonly bulkThreads: number;
-  readonly #pools: Record<PoolName, Piscina<ReadTask, ReadResult>>;
+  readonly #pools: { app: Piscina<ReadTask, ReadResult>; bulk?: Piscina<ReadTask, ReadResult> };
   readonly #appIdleMs: number;
   /** performance.now() of the last app read (invariant 4). */
   #lastAppAt = Number.NEGATIVE_INFINITY;
@@ -142,7 +148,8 @@ export class ReaderPool {
     this.#deps = deps;
     this.threads = positiveInt(init.threads ?? defaultThreads(), 'threads');
     this.maxReadMs = positiveInt(init.maxReadMs ?? READER_MAX_READ_MS, 'maxReadMs');
-    this.bulkThreads = positiveInt(init.bulkThreads ?? this.threads, 'bulkThreads');
+    const lanes = init.lanes ?? true;
+    this.bulkThreads = lanes ? positiveInt(init.bulkThreads ?? this.threads, 'bulkThreads') : 0;
     this.queueMax = positiveInt(init.queueMax ?? READER_QUEUE_MAX, 'queueMax');
     this.#appIdleMs = init.appIdleMs ?? READER_APP_IDLE_MS;
     const bulkNice = init.bulkNice ?? READER_BULK_NICE;
@@ -175,7 +182,7 @@ export class ReaderPool {
       });
     this.#pools = {
       app: pool(this.threads, 0),
-      bulk: pool(this.bulkThreads, bulkNice),
+      ...(lanes ? { bulk: pool(this.bulkThreads, bulkNice) } : {}),
     };
     this.#metrics = new ReaderMetrics(deps.registry, {
       threads: { app: this.threads, bulk: this.bulkThreads },
@@ -194,12 +201,16 @@ export class ReaderPool {
     lane: ReadLane = 'app',
   ): Promise<T> {
     if (lane === 'app') this.#lastAppAt = performance.now();
-    if (lane === 'bulk') {
+    const bulkPool = this.#pools.bulk;
+    if (lane === 'bulk' && bulkPool) {
       const borrow = this.#borrowAppThread();
       this.#metrics.bulkOn[borrow ? 'app' : 'bulk'].inc();
-      if (!borrow) return this.#run<T>(this.#pools.bulk, op, handler, args, signal);
+      if (!borrow) return this.#run<T>(bulkPool, op, handler, args, signal);
+    } else if (lane === 'bulk') {
+      this.#metrics.bulkOn.app.inc();
     }
-    const queue = lane === 'bulk' ? this.#appWaiting.bulk : this.#appWaiting.app;
+    // Without lanes a bulk read queues with the app's, first come first served.
+    const queue = lane === 'bulk' && bulkPool ? this.#appWaiting.bulk : this.#appWaiting.app;
     await this.#appThread(queue, op, handler, signal);
     try {
       return await this.#run<T>(this.#pools.app, op, handler, args, signal);
@@ -328,7 +339,7 @@ export class ReaderPool {
   /** Reads waiting for a thread of one set: the app set's wait here for admission (#appThread). */
   #queued(pool: PoolName): number {
     const waitingHere = pool === 'app' ? this.#appWaitingCount() : 0;
-    return this.#pools[pool].queueSize + waitingHere;
+    return (this.#pools[pool]?.queueSize ?? 0) + waitingHere;
   }
 
   /** Stops taking reads, lets running and queued ones finish, ends the threads. */
@@ -338,7 +349,7 @@ export class ReaderPool {
     for (const wake of [...this.#appWaiting.app.splice(0), ...this.#appWaiting.bulk.splice(0)]) {
       wake();
     }
-    await Promise.all([this.#pools.app.close(), this.#pools.bulk.close()]);
+    await Promise.all([this.#pools.app.close(), this.#pools.bulk?.close()]);
     if (this.#watchdog) clearInterval(this.#watchdog);
     this.#watchdog = undefined;
   }

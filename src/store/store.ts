@@ -27,6 +27,8 @@ export type StoreInit = WriteQueueInit & {
   mode?: 'queued' | 'direct';
   synchronous?: 'NORMAL' | 'FULL';
   readerThreads?: number;
+  /** Reader lanes (reader-pool.ts, invariant 4; default true). `false` only for comparison. */
+  readerLanes?: boolean;
   /** Longest a read may run before the pool stops it (READERS' default when absent). */
   maxReadMs?: number;
   /** Time budget of one group-commit batch on the writer thread. */
@@ -126,6 +128,7 @@ export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store
         extensions: [STORE_EXTENSION_URL, ...(init.extensions ?? [])],
         generationBuffer: generation.buffer,
         ...(init.readerThreads !== undefined ? { threads: init.readerThreads } : {}),
+        ...(init.readerLanes !== undefined ? { lanes: init.readerLanes } : {}),
         ...(init.maxReadMs !== undefined ? { maxReadMs: init.maxReadMs } : {}),
       },
     );

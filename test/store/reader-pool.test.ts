@@ -328,6 +328,25 @@ describe('ReaderPool lanes', () => {
     });
   });
 
+  test('without lanes (the naive profile), one thread set serves all in arrival order', async () => {
+    await withPool(3, { threads: 1, lanes: false, bulkNice: 7 }, async (pool, registry) => {
+      assert.equal(pool.bulkThreads, 0);
+      assert.equal(await metricValue(registry, 'seedling_reader_threads', { lane: 'bulk' }), 0);
+      pool.noteAppActivity(); // with lanes, bulk would now go to its own niced thread
+      assert.equal(await pool.run('sync', 'test.nice', null, undefined, 'bulk'), os.getPriority());
+      const bulk = Array.from({ length: 2 }, () =>
+        pool.run('sync', 'test.holdSnapshot', { ms: 250 }, undefined, 'bulk'),
+      );
+      await waitFor(() => pool.runningReads() === 1, 2_000);
+      const started = performance.now();
+      assert.equal(await pool.run('app', 'test.count', null), 3);
+      const appMs = performance.now() - started;
+      // Behind both bulk reads (the running one and the queued one), unlike with lanes.
+      assert.ok(appMs >= 350, `app read waited only ${appMs.toFixed(0)} ms`);
+      assert.deepEqual(await Promise.all(bulk), [3, 3]);
+    });
+  });
+
   test('a read waiting for a busy app thread can be aborted, and frees its place', async () => {
     await withPool(3, { threads: 1, bulkThreads: 1 }, async (pool, registry) => {
       const busy = pool.run('app', 'test.holdSnapshot', { ms: 400 });
