@@ -11,9 +11,10 @@
  * twice, to the WAL and then to the database file).
  *
  * Usage: node bench/write-storm.ts [--quick] [--seconds N] [--batch-max-ms N] [--batch-max-bytes N]
- *        [--row-bytes N] [--wal-pause-mb N]
- * (tuning knobs: the writer's group-commit budgets, the sync row size, and sync producers pausing
- * while the WAL backlog is above N MiB; without them the store's defaults from src/constants.ts apply).
+ *        [--row-bytes N] [--wal-hold-mb N]
+ * (tuning knobs: the writer's group-commit budgets, the sync row size, and the WAL backlog above
+ * which the checkpointer holds sync (WAL_SYNC_THROTTLE_BYTES); without them the store's defaults
+ * from src/constants.ts apply).
  * Prints a table per mode and class, then one JSON line.
  */
 import { randomBytes } from 'node:crypto';
@@ -37,9 +38,10 @@ const EXTENSION = new URL('./write-storm-extension.ts', import.meta.url);
 
 /** Load shape (same in both modes). */
 const ROW_BYTES = Number(argValue('--row-bytes') ?? 4 * 1024); // a blob-sized row
-/** Experiment: sync producers pause while the WAL backlog (bytes not yet checkpointed) is above this many MiB. */
-const WAL_PAUSE_BYTES = Number(argValue('--wal-pause-mb') ?? 0) * 1024 * 1024;
 const TUNING = {
+  ...(argValue('--wal-hold-mb')
+    ? { walThrottleBytes: Number(argValue('--wal-hold-mb')) * 1024 * 1024 }
+    : {}),
   ...(argValue('--batch-max-ms') ? { batchMaxMs: Number(argValue('--batch-max-ms')) } : {}),
   ...(argValue('--batch-max-bytes')
     ? { batchMaxBytes: Number(argValue('--batch-max-bytes')) }
@@ -143,8 +145,6 @@ class Storm {
   readonly reads = { latencies: [] as number[], failed: 0 };
   backgroundPending = 0;
   backgroundShed = 0;
-  /** Latest WAL backlog (`seedling_wal_backlog_bytes`), polled for the back-pressure experiment. */
-  walBacklogBytes = 0;
 
   readonly store: Store;
 
@@ -183,7 +183,6 @@ class Storm {
 
 async function syncProducer(s: Storm, id: number): Promise<void> {
   for (let n = 0; s.running; n++) {
-    while (WAL_PAUSE_BYTES > 0 && s.walBacklogBytes > WAL_PAUSE_BYTES && s.running) await sleep(10);
     await s.write(
       'sync',
       'storm.insertRows',
@@ -230,18 +229,13 @@ async function readerLoop(s: Storm): Promise<void> {
   }
 }
 
-function walSampler(dbPath: string, storm: Storm, registry: Registry): { stop(): number } {
+function walSampler(dbPath: string): { stop(): number } {
   let max = 0;
   const sample = () => {
     try {
       max = Math.max(max, fs.statSync(`${dbPath}-wal`).size);
     } catch {
       // no WAL file at this instant
-    }
-    if (WAL_PAUSE_BYTES > 0) {
-      void metricValue(registry, 'seedling_wal_backlog_bytes').then((v) => {
-        storm.walBacklogBytes = v ?? 0;
-      });
     }
   };
   const timer = setInterval(sample, 50);
@@ -267,7 +261,7 @@ async function runMode(dir: string, mode: 'queued' | 'direct'): Promise<ModeResu
   );
   const lag = new EventLoopLag({ registry });
   const storm = new Storm(store);
-  const wal = walSampler(dbPath, storm, registry);
+  const wal = walSampler(dbPath);
   try {
     lag.start();
     const commits0 = await counter(registry, 'seedling_write_commits_total');
@@ -447,7 +441,7 @@ async function main(): Promise<void> {
         quick: QUICK,
         seconds: SECONDS,
         rowBytes: ROW_BYTES,
-        tuning: { ...TUNING, walPauseMb: WAL_PAUSE_BYTES / 1048576 },
+        tuning: TUNING,
         bareInsertRowsPerSec: Math.round(bare),
         syncShareOfBare: Math.round((q.syncRowsPerSec / bare) * 1000) / 1000,
         bareWithCheckpointRowsPerSec: Math.round(bareCheckpointed),

@@ -194,8 +194,14 @@ export const READER_MAX_READ_MS = 5_000;
 export const READER_OVERLOAD_RETRY_MS = 250;
 /** Page cache of each reader connection (KiB). */
 export const READER_CACHE_SIZE_KIB = 16 * 1024;
-/** WAL bytes not yet copied by the checkpointer above which the writer takes one sync job per batch (back-pressure from the disk). */
+/** WAL bytes not yet copied above which the checkpointer holds sync writes while it catches up and restarts the WAL (back-pressure from the disk; while no hold runs, one sync job per batch). */
 export const WAL_SYNC_THROTTLE_BYTES = 256 * 1024 * 1024;
+/** Longest one hold of sync writes by the checkpointer lasts; then sync goes on even if the copy did not finish. */
+export const SYNC_HOLD_MAX_MS = 2_000;
+/** How often the checkpointer reads the WAL backlog (a 100-byte read of the wal-index) between its PASSIVEs. */
+export const CHECKPOINT_POLL_MS = 100;
+/** While sync is held, how often the writer looks again whether the hold ended. */
+export const SYNC_HOLD_RECHECK_MS = 10;
 /** Checkpointer: PASSIVE checkpoint interval. */
 export const CHECKPOINT_INTERVAL_MS = 1_000;
 /** Checkpointer: TRUNCATE once a PASSIVE found the WAL fully copied and the WAL file is larger than this. */

@@ -25,19 +25,26 @@
  *      waited for the journal, which flushed the WAL's dirty pages.
  *    With `busy_timeout=0` a TRUNCATE/RESTART that meets a reader or the writer gives up at once
  *    (reported busy) and is tried again next tick.
- * 4. When the writer outruns the copy (a saturating sync storm), the catch-up never settles and
- *    the WAL grows (`seedling_wal_bytes`) rather than the writer stalls. The period stays
- *    `intervalMs` even then: PASSIVE every 100 ms cost 13% of the writer's throughput and did not
- *    stop the growth (2.8 vs 3.2 GB in 5 s). Bounding the WAL there is back-pressure on bulk
- *    writes, driven by `Checkpointer.walBacklogBytes()` (frames not yet copied, live).
+ * 4. When the writer outruns the copy (a saturating sync storm), the catch-up never settles. The
+ *    PASSIVE period stays `intervalMs` even then: PASSIVE every 100 ms cost 13% of the writer's
+ *    throughput and did not stop the growth (2.8 vs 3.2 GB in 5 s).
+ * 5. So the WAL is bounded by holding sync instead (sync-hold.ts): every CHECKPOINT_POLL_MS the
+ *    backlog is read from the wal-index; above `holdAboveBytes`, sync writes are held (interactive
+ *    and background go on) while a PASSIVE copies the backlog and steps 3b's catch-up and RESTART
+ *    run. The final flush and RESTART of step 3b hold sync as well, however they were reached: a
+ *    flush takes ~150 ms under a storm, and a writer appending meanwhile left ~20k pages for
+ *    RESTART to copy and sync under the gate (measured: 137 ms with no batch able to start).
+ *    Each hold is reported (`sync-hold`, its duration) for the metrics.
  *
  * Every result goes to the main thread as a `CheckpointReport`, which turns it into metrics.
  */
 import { closeSync, fsyncSync, openSync, statSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { readWalIndex } from './checkpointer-wal-index.ts';
+import { CHECKPOINT_POLL_MS, SYNC_HOLD_MAX_MS } from '../constants.ts';
+import { readWalIndex, walBacklogBytes } from './checkpointer-wal-index.ts';
 import { openDatabase } from './open-database.ts';
+import { SyncHold } from './sync-hold.ts';
 import { GATE_CHECKPOINTER, WriterGate } from './writer-gate.ts';
 
 export type CheckpointerWorkerData = {
@@ -45,6 +52,9 @@ export type CheckpointerWorkerData = {
   intervalMs: number;
   truncateAboveBytes: number;
   writeGateBuffer?: SharedArrayBuffer;
+  /** Step 5: the writer's sync hold, and the backlog above which it is used. */
+  syncHoldBuffer?: SharedArrayBuffer;
+  holdAboveBytes?: number;
 };
 
 export type CheckpointMode = 'PASSIVE' | 'RESTART' | 'TRUNCATE';
@@ -70,6 +80,7 @@ export type CheckpointReport = {
 
 export type CheckpointerMessage =
   | CheckpointReport
+  | { type: 'sync-hold'; ms: number }
   | { type: 'ready' }
   | { type: 'fatal'; error: string }
   | { type: 'stopped' };
@@ -77,6 +88,7 @@ export type CheckpointerMessage =
 const data = workerData as CheckpointerWorkerData;
 /** TRUNCATE/RESTART take SQLite's write lock: they run only holding the writer's gate, never blocking a batch. */
 const gate = data.writeGateBuffer ? new WriterGate(data.writeGateBuffer) : undefined;
+const hold = data.syncHoldBuffer ? new SyncHold(data.syncHoldBuffer) : undefined;
 const port = parentPort;
 if (!port) throw new Error('checkpointer-worker must run in a worker thread');
 
@@ -86,6 +98,10 @@ let pageSize = 4096;
 /** Commit counter of the wal-index at the previous tick, to tell an idle writer (step 3a). */
 let previousChange: number | undefined;
 let stopping = false;
+/** performance.now() when the next timer PASSIVE is due (step 2). */
+let nextPassiveAt = 0;
+/** Nesting of withSyncHold (step 5 holds around a catch-up that holds again for its restart). */
+let holdDepth = 0;
 
 function walBytes(): number {
   try {
@@ -144,33 +160,84 @@ const CATCH_UP_ROUNDS = 4;
 function tick(): void {
   timer = undefined;
   if (stopping || !db) return;
-  const passive = checkpoint(db, 'PASSIVE', 'timer');
+  if (
+    hold &&
+    data.holdAboveBytes !== undefined &&
+    walBacklogBytes(data.path) > data.holdAboveBytes
+  ) {
+    catchUpHolding(db);
+  } else if (performance.now() >= nextPassiveAt) {
+    nextPassiveAt = performance.now() + data.intervalMs;
+    timerPassive(db);
+  }
+  if (!stopping) timer = setTimeout(tick, Math.min(data.intervalMs, CHECKPOINT_POLL_MS));
+}
+
+/** Steps 2–3, every `intervalMs`. */
+function timerPassive(conn: DatabaseSync): void {
+  const passive = checkpoint(conn, 'PASSIVE', 'timer');
   const index = readWalIndex(data.path);
   const before = previousChange;
   previousChange = index?.change;
   if (index && drained(passive) && passive.walBytes > data.truncateAboveBytes) {
     const idle = index.change === before && index.mxFrame === index.nBackfill;
-    if (idle) withGate(() => checkpoint(db!, 'TRUNCATE', 'idle'));
-    else catchUpAndRestart(db);
+    if (idle) withGate(() => checkpoint(conn, 'TRUNCATE', 'idle'));
+    else catchUpAndRestart(conn);
   }
-  if (!stopping) timer = setTimeout(tick, data.intervalMs);
 }
 
-/** Step 3b: PASSIVE until the live WAL holds almost nothing uncopied, flush, then RESTART. */
+/** Step 5: sync holds while the backlog is copied and, once little is left, the WAL restarted. */
+function catchUpHolding(conn: DatabaseSync): void {
+  withSyncHold(() => {
+    if (drained(checkpoint(conn, 'PASSIVE', 'catch-up'))) catchUpAndRestart(conn);
+  });
+}
+
+/** Runs `fn` with sync held (step 5); nested calls share the outer hold. */
+function withSyncHold<T>(fn: () => T): T {
+  if (!hold) return fn();
+  const started = performance.now();
+  if (holdDepth++ === 0) hold.begin(SYNC_HOLD_MAX_MS);
+  try {
+    return fn();
+  } finally {
+    if (--holdDepth === 0) {
+      hold.end();
+      port?.postMessage({ type: 'sync-hold', ms: performance.now() - started });
+    }
+  }
+}
+
+/**
+ * Step 3b: PASSIVE until the live WAL holds almost nothing uncopied, then with sync held (step 5):
+ * flush, copy what the writer appended meanwhile, and RESTART only if that left at most
+ * SETTLED_PAGES for it to copy and sync under the gate.
+ */
 function catchUpAndRestart(conn: DatabaseSync): void {
   for (let round = 0; round <= CATCH_UP_ROUNDS && !stopping; round++) {
-    const index = readWalIndex(data.path);
-    if (!index) return;
-    // Pages the writer appended since the last PASSIVE: what RESTART would copy under the lock.
-    if (index.mxFrame - index.nBackfill <= SETTLED_PAGES) {
-      flushToDisk(`${data.path}-wal`);
-      flushToDisk(data.path);
-      withGate(() => checkpoint(conn, 'RESTART', 'settled'));
-      return;
+    const pending = uncopiedPages();
+    if (pending === undefined) return;
+    if (pending <= SETTLED_PAGES) {
+      const restarted = withSyncHold(() => {
+        flushToDisk(`${data.path}-wal`);
+        flushToDisk(data.path);
+        if (!drained(checkpoint(conn, 'PASSIVE', 'catch-up'))) return false;
+        const left = uncopiedPages();
+        if (left === undefined || left > SETTLED_PAGES) return false;
+        withGate(() => checkpoint(conn, 'RESTART', 'settled'));
+        return true;
+      });
+      if (restarted) return;
     }
     if (round === CATCH_UP_ROUNDS) return;
     if (!drained(checkpoint(conn, 'PASSIVE', 'catch-up'))) return; // a reader's snapshot stops the copy
   }
+}
+
+/** Pages the writer appended since the last copy: what RESTART would copy under the lock. */
+function uncopiedPages(): number | undefined {
+  const index = readWalIndex(data.path);
+  return index ? index.mxFrame - index.nBackfill : undefined;
 }
 
 /** Runs `fn` holding the gate; skips it (until the next tick) while a writer batch runs. */
@@ -210,7 +277,8 @@ function start(): void {
   );
   withGate(() => checkpoint(db!, 'TRUNCATE', 'startup'));
   port?.postMessage({ type: 'ready' });
-  timer = setTimeout(tick, data.intervalMs);
+  nextPassiveAt = performance.now() + data.intervalMs;
+  timer = setTimeout(tick, Math.min(data.intervalMs, CHECKPOINT_POLL_MS));
 }
 
 port.on('message', (msg: { type: string }) => {

@@ -22,6 +22,11 @@ export type CheckpointerInit = {
   truncateAboveBytes?: number;
   /** The writer's gate (`writer-gate.ts`): TRUNCATE/RESTART run only while holding it. */
   writeGateBuffer?: SharedArrayBuffer;
+  /**
+   * The writer's sync hold (`sync-hold.ts`): when the WAL backlog is above `aboveBytes`, sync is
+   * held while the backlog is copied and the WAL restarted. Absent: the checkpointer never holds.
+   */
+  syncHold?: { buffer: SharedArrayBuffer; aboveBytes: number };
 };
 
 export type CheckpointerStats = {
@@ -34,6 +39,9 @@ export type CheckpointerStats = {
   truncates: number;
   busy: number;
   errors: number;
+  /** Holds of sync writes (step 5 of checkpointer-worker.ts) and their total time (ms). */
+  syncHolds: number;
+  syncHeldMs: number;
   last: CheckpointReport | undefined;
 };
 
@@ -59,6 +67,7 @@ export class Checkpointer {
   readonly intervalMs: number;
   readonly truncateAboveBytes: number;
   readonly #writeGateBuffer: SharedArrayBuffer | undefined;
+  readonly #syncHold: CheckpointerInit['syncHold'];
   readonly #deps: CheckpointerDeps;
   readonly #stats: CheckpointerStats = {
     walBytes: 0,
@@ -69,6 +78,8 @@ export class Checkpointer {
     truncates: 0,
     busy: 0,
     errors: 0,
+    syncHolds: 0,
+    syncHeldMs: 0,
     last: undefined,
   };
   readonly #metrics: CheckpointMetrics;
@@ -84,6 +95,8 @@ export class Checkpointer {
       'truncateAboveBytes',
     );
     this.#writeGateBuffer = init.writeGateBuffer;
+    if (init.syncHold) nonNegative(init.syncHold.aboveBytes, 'syncHold.aboveBytes');
+    this.#syncHold = init.syncHold;
     this.#metrics = new CheckpointMetrics(
       deps.registry,
       () => this.#stats.walBytes,
@@ -99,6 +112,9 @@ export class Checkpointer {
       intervalMs: this.intervalMs,
       truncateAboveBytes: this.truncateAboveBytes,
       ...(this.#writeGateBuffer ? { writeGateBuffer: this.#writeGateBuffer } : {}),
+      ...(this.#syncHold
+        ? { syncHoldBuffer: this.#syncHold.buffer, holdAboveBytes: this.#syncHold.aboveBytes }
+        : {}),
     };
     const worker = new Worker(new URL('./checkpointer-worker.ts', import.meta.url), { workerData });
     this.#worker = worker;
@@ -116,6 +132,7 @@ export class Checkpointer {
         if (msg.type === 'ready') resolve();
         else if (msg.type === 'fatal') fail(new Error(msg.error));
         else if (msg.type === 'checkpoint') this.#onReport(msg);
+        else if (msg.type === 'sync-hold') this.#onHold(msg.ms);
       });
       worker.once('error', (err) => {
         this.#deps.log?.('checkpointer: thread failed', { error: err.message });
@@ -168,6 +185,12 @@ export class Checkpointer {
     if (r.error !== undefined) this.#logError(r);
   }
 
+  #onHold(ms: number): void {
+    this.#stats.syncHolds++;
+    this.#stats.syncHeldMs += ms;
+    this.#metrics.observeHold(ms);
+  }
+
   /** At most one error line per minute: a stuck checkpoint would otherwise log every second. */
   #logError(r: CheckpointReport): void {
     const t = Date.now();
@@ -182,6 +205,7 @@ class CheckpointMetrics {
   readonly #seconds: Histogram<'mode'>;
   readonly #logPages: Gauge;
   readonly #checkpointedPages: Gauge;
+  readonly #holdSeconds: Histogram;
 
   constructor(registry: Registry, walBytes: () => number, backlogBytes: () => number) {
     const registers = [registry];
@@ -208,6 +232,12 @@ class CheckpointMetrics {
       help: 'Pages of the WAL copied into the database at the last checkpoint',
       registers,
     });
+    this.#holdSeconds = new Histogram({
+      name: 'seedling_checkpoint_sync_hold_seconds',
+      help: 'Holds of sync writes while the checkpointer copied a large WAL backlog and restarted the WAL',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers,
+    });
     new Gauge({
       name: 'seedling_wal_backlog_bytes',
       help: 'WAL bytes not yet copied into the database (live, from the wal-index header)',
@@ -224,6 +254,10 @@ class CheckpointMetrics {
         this.set(walBytes());
       },
     });
+  }
+
+  observeHold(ms: number): void {
+    this.#holdSeconds.observe(ms / 1000);
   }
 
   observe(r: CheckpointReport): void {

@@ -7,6 +7,7 @@ import { DirectWriter } from './direct-writer.ts';
 import { Generation } from './generation.ts';
 import { MainLookups } from './main-lookups.ts';
 import { ReaderPool, type ReadLane } from './reader-pool.ts';
+import { SyncHold } from './sync-hold.ts';
 import type { WriteJob, WriteQueueInit } from './write-queue.ts';
 import { Writer } from './writer.ts';
 import { STORE_EXTENSION_URL } from './writer-extensions.ts';
@@ -39,7 +40,7 @@ export type StoreInit = WriteQueueInit & {
   /** Checkpointer timer and TRUNCATE threshold (READERS' defaults when absent). */
   checkpointIntervalMs?: number;
   truncateAboveBytes?: number;
-  /** WAL bytes not yet copied into the database above which sync is slowed (write-queue rule 8). */
+  /** WAL bytes not yet copied into the database above which the checkpointer holds sync (write-queue rule 8). */
   walThrottleBytes?: number;
 };
 
@@ -99,9 +100,12 @@ export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store
   try {
     // Rule 8 of write-queue.ts: bound by the checkpointer, which starts after the writer.
     let backlog = (): number => 0;
+    const syncHold = new SyncHold();
+    const throttleBytes = init.walThrottleBytes ?? WAL_SYNC_THROTTLE_BYTES;
     const syncLimit = walSyncLimit(
       () => backlog(),
-      init.walThrottleBytes ?? WAL_SYNC_THROTTLE_BYTES,
+      throttleBytes,
+      () => syncHold.active(),
     );
     const writer = await startWriter(deps, init, { generation, gate, metrics, syncLimit });
     started.push(writer);
@@ -110,6 +114,10 @@ export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store
       {
         path: init.path,
         writeGateBuffer: gate.buffer,
+        // Direct mode has no queue to hold sync in: its checkpointer never asks.
+        ...(mode === 'queued'
+          ? { syncHold: { buffer: syncHold.buffer, aboveBytes: throttleBytes } }
+          : {}),
         ...(init.checkpointIntervalMs !== undefined
           ? { intervalMs: init.checkpointIntervalMs }
           : {}),
@@ -189,13 +197,20 @@ async function startWriter(
 }
 
 /**
- * One sync job per batch while the WAL holds more than `thresholdBytes` not yet copied into the
- * database, else no cap. The backlog is read from the wal-index at most every 50 ms (a file read).
+ * Rule 8 of write-queue.ts: no sync job while the checkpointer holds sync (`held`, read on every
+ * batch: a shared-memory load); else one sync job per batch while the WAL holds more than
+ * `thresholdBytes` not yet copied into the database; else no cap. The backlog is read from the
+ * wal-index at most every 50 ms (a file read).
  */
-export function walSyncLimit(backlogBytes: () => number, thresholdBytes: number): () => number {
+export function walSyncLimit(
+  backlogBytes: () => number,
+  thresholdBytes: number,
+  held: () => boolean = () => false,
+): () => number {
   let checkedAt = -Infinity;
   let limit = Number.POSITIVE_INFINITY;
   return () => {
+    if (held()) return 0;
     const now = performance.now();
     if (now - checkedAt >= 50) {
       checkedAt = now;

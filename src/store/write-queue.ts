@@ -1,4 +1,5 @@
 import {
+  SYNC_HOLD_RECHECK_MS,
   WRITE_BACKGROUND_BATCH_MAX,
   WRITE_BACKGROUND_FLUSH_MS,
   WRITE_BACKGROUND_MAX_AGE_MS,
@@ -44,9 +45,11 @@ import type { WriterMetrics } from './writer-metrics.ts';
  *    a full `sync` makes `write()` wait, in arrival order, until a batch takes sync jobs out.
  * 7. After `close()` new writes fail with ClosedError; everything already accepted (including
  *    blocked sync writes and background entries, which become due at once) is still served.
- * 8. `syncLimit()` (from the store: the checkpointer's WAL backlog) caps the sync jobs of the next
- *    batch. When the checkpointer falls behind, sync slows to one job per batch until the WAL is
- *    copied — gradual, never a stop — while interactive and background keep their pace.
+ * 8. `syncLimit()` (from the store: the checkpointer's hold and WAL backlog) caps the sync jobs of
+ *    the next batch. 0 while the checkpointer holds sync to copy a large backlog and restart the
+ *    WAL (sync-hold.ts: bounded in time, so a pause, never a stop; the queue looks again every
+ *    SYNC_HOLD_RECHECK_MS); 1 while the backlog stays large without a hold. Interactive and
+ *    background keep their pace either way.
  */
 
 export type WriteJob = {
@@ -107,6 +110,8 @@ export class WriteQueue {
   /** Sync jobs owed by rule 3b (whole credits lead the next batch). */
   #syncCredit = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** Wakes the writer when a hold of sync jobs may have ended (rule 8). */
+  #holdTimer: NodeJS.Timeout | undefined;
   #nextId = 1;
   #closed = false;
   readonly #syncLimit: () => number;
@@ -159,7 +164,8 @@ export class WriteQueue {
     const batch: QueuedJob[] = [];
     if (this.#backgroundDue) this.#takeBackground(batch);
     const budget = { slots: this.#cfg.batchMaxJobs, bytes: this.#cfg.batchMaxBytes };
-    const cap = Math.max(1, this.#syncLimit());
+    const cap = Math.max(0, this.#syncLimit());
+    if (cap === 0 && this.#sync.length > 0) this.#armHoldTimer();
     const reserve =
       this.#sync.length > 0
         ? Math.min(
@@ -337,6 +343,14 @@ export class WriteQueue {
       this.#backgroundDue = true;
       this.onWork();
     }, this.#cfg.backgroundFlushMs);
+  }
+
+  #armHoldTimer(): void {
+    if (this.#holdTimer) return;
+    this.#holdTimer = setTimeout(() => {
+      this.#holdTimer = undefined;
+      this.onWork();
+    }, SYNC_HOLD_RECHECK_MS);
   }
 
   /** Rule 6: blocked sync writes enter, in order, as room frees. */

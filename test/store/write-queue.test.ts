@@ -228,4 +228,44 @@ describe('WriteQueue WAL back-pressure (rule 8)', () => {
     await new Promise((r) => setTimeout(r, 60));
     assert.equal(limit(), 1);
   });
+
+  it('walSyncLimit answers 0 while the checkpointer holds sync, whatever the backlog', async () => {
+    const { walSyncLimit } = await import('../../src/store/store.ts');
+    const { SyncHold } = await import('../../src/store/sync-hold.ts');
+    const hold = new SyncHold();
+    const limit = walSyncLimit(
+      () => 0,
+      100,
+      () => hold.active(),
+    );
+    assert.equal(limit(), Number.POSITIVE_INFINITY);
+    hold.begin(1_000);
+    assert.equal(limit(), 0);
+    hold.end();
+    assert.equal(limit(), Number.POSITIVE_INFINITY);
+    hold.begin(30); // a hold ends by itself (a checkpointer that died cannot stop sync)
+    assert.equal(limit(), 0);
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(limit(), Number.POSITIVE_INFINITY);
+  });
+
+  it('while sync is held, batches take interactive jobs only, and sync resumes without a new write', async () => {
+    let limit = 0;
+    const registry = new Registry();
+    const queue = new WriteQueue(
+      { metrics: createWriterMetrics(registry), syncLimit: () => limit },
+      { batchMaxJobs: 8 },
+    );
+    let woken = 0;
+    queue.onWork = () => woken++;
+    for (let i = 0; i < 3; i++) void queue.push(job('sync', `s${i}`));
+    void queue.push(job('interactive', 'i0'));
+    assert.deepEqual(labels(queue.take()), ['i0']);
+    assert.deepEqual(labels(queue.take()), [], 'nothing but held sync jobs');
+    limit = Number.POSITIVE_INFINITY;
+    const before = woken;
+    await new Promise((r) => setTimeout(r, 40));
+    assert.ok(woken > before, 'the queue woke the writer to look again');
+    assert.deepEqual(labels(queue.take()), ['s0', 's1', 's2']);
+  });
 });
