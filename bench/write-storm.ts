@@ -323,6 +323,10 @@ async function checkpointSummary(registry: Registry): Promise<string> {
   }[]) {
     if (v.metricName?.endsWith('_sum')) parts.push(`${v.labels.mode} ${r1(v.value)} s total`);
   }
+  const holds = (await registry.getSingleMetric('seedling_checkpoint_sync_hold_seconds')?.get())
+    ?.values as { value: number; metricName?: string }[] | undefined;
+  const held = (suffix: string) => holds?.find((v) => v.metricName?.endsWith(suffix))?.value ?? 0;
+  parts.push(`sync held ×${held('_count')} for ${r1(held('_sum'))} s`);
   return parts.join(', ');
 }
 

@@ -27,7 +27,7 @@ export const WRITE_BACKGROUND_BATCH_MAX = 256;
 /** Group commit budget: jobs (interactive + sync) in one transaction. */
 export const WRITE_BATCH_MAX_JOBS = 64;
 /** Group commit budget: estimated payload bytes in one transaction (one job may exceed it alone). */
-export const WRITE_BATCH_MAX_BYTES = 1024 * 1024;
+export const WRITE_BATCH_MAX_BYTES = 2 * 1024 * 1024;
 /** Group commit budget: the writer starts no new job after this much work; the rest go back to the queue head. */
 export const WRITE_BATCH_MAX_MS = 15;
 /** Share of a batch's job slots reserved for `sync` while sync jobs wait (interactive cannot starve sync). */

@@ -42,7 +42,7 @@ import { closeSync, fsyncSync, openSync, statSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CHECKPOINT_POLL_MS, SYNC_HOLD_MAX_MS } from '../constants.ts';
-import { readWalIndex, walBacklogBytes } from './checkpointer-wal-index.ts';
+import { readWalIndex } from './checkpointer-wal-index.ts';
 import { openDatabase } from './open-database.ts';
 import { SyncHold } from './sync-hold.ts';
 import { GATE_CHECKPOINTER, WriterGate } from './writer-gate.ts';
@@ -100,6 +100,8 @@ let previousChange: number | undefined;
 let stopping = false;
 /** performance.now() when the next timer PASSIVE is due (step 2). */
 let nextPassiveAt = 0;
+/** performance.now() before which step 5 does not hold again (after a hold that could not restart). */
+let nextHoldAt = 0;
 /** Nesting of withSyncHold (step 5 holds around a catch-up that holds again for its restart). */
 let holdDepth = 0;
 
@@ -160,12 +162,9 @@ const CATCH_UP_ROUNDS = 4;
 function tick(): void {
   timer = undefined;
   if (stopping || !db) return;
-  if (
-    hold &&
-    data.holdAboveBytes !== undefined &&
-    walBacklogBytes(data.path) > data.holdAboveBytes
-  ) {
-    catchUpHolding(db);
+  if (holdWanted()) {
+    // A hold that could not restart the WAL (a reader's snapshot) is not tried again at once.
+    if (!catchUpHolding(db)) nextHoldAt = performance.now() + data.intervalMs;
   } else if (performance.now() >= nextPassiveAt) {
     nextPassiveAt = performance.now() + data.intervalMs;
     timerPassive(db);
@@ -186,11 +185,24 @@ function timerPassive(conn: DatabaseSync): void {
   }
 }
 
+/**
+ * Step 5's trigger: the writer is more than `holdAboveBytes` ahead of the copy, or the log in use
+ * (frames since the last restart) passed twice that — PASSIVEs can keep the backlog small while
+ * never letting RESTART find a settled moment, and the file then grows all the same.
+ */
+function holdWanted(): boolean {
+  if (!hold || data.holdAboveBytes === undefined || performance.now() < nextHoldAt) return false;
+  const index = readWalIndex(data.path);
+  if (!index) return false;
+  const backlog = Math.max(0, index.mxFrame - index.nBackfill) * index.pageSize;
+  return backlog > data.holdAboveBytes || index.mxFrame * index.pageSize > 2 * data.holdAboveBytes;
+}
+
 /** Step 5: sync holds while the backlog is copied and, once little is left, the WAL restarted. */
-function catchUpHolding(conn: DatabaseSync): void {
-  withSyncHold(() => {
-    if (drained(checkpoint(conn, 'PASSIVE', 'catch-up'))) catchUpAndRestart(conn);
-  });
+function catchUpHolding(conn: DatabaseSync): boolean {
+  return withSyncHold(
+    () => drained(checkpoint(conn, 'PASSIVE', 'catch-up')) && catchUpAndRestart(conn),
+  );
 }
 
 /** Runs `fn` with sync held (step 5); nested calls share the outer hold. */
@@ -213,10 +225,10 @@ function withSyncHold<T>(fn: () => T): T {
  * flush, copy what the writer appended meanwhile, and RESTART only if that left at most
  * SETTLED_PAGES for it to copy and sync under the gate.
  */
-function catchUpAndRestart(conn: DatabaseSync): void {
+function catchUpAndRestart(conn: DatabaseSync): boolean {
   for (let round = 0; round <= CATCH_UP_ROUNDS && !stopping; round++) {
     const pending = uncopiedPages();
-    if (pending === undefined) return;
+    if (pending === undefined) return false;
     if (pending <= SETTLED_PAGES) {
       const restarted = withSyncHold(() => {
         flushToDisk(`${data.path}-wal`);
@@ -224,14 +236,14 @@ function catchUpAndRestart(conn: DatabaseSync): void {
         if (!drained(checkpoint(conn, 'PASSIVE', 'catch-up'))) return false;
         const left = uncopiedPages();
         if (left === undefined || left > SETTLED_PAGES) return false;
-        withGate(() => checkpoint(conn, 'RESTART', 'settled'));
-        return true;
+        return withGate(() => drained(checkpoint(conn, 'RESTART', 'settled'))) ?? false;
       });
-      if (restarted) return;
+      if (restarted) return true;
     }
-    if (round === CATCH_UP_ROUNDS) return;
-    if (!drained(checkpoint(conn, 'PASSIVE', 'catch-up'))) return; // a reader's snapshot stops the copy
+    if (round === CATCH_UP_ROUNDS) return false;
+    if (!drained(checkpoint(conn, 'PASSIVE', 'catch-up'))) return false; // a reader's snapshot stops the copy
   }
+  return false;
 }
 
 /** Pages the writer appended since the last copy: what RESTART would copy under the lock. */
@@ -240,11 +252,11 @@ function uncopiedPages(): number | undefined {
   return index ? index.mxFrame - index.nBackfill : undefined;
 }
 
-/** Runs `fn` holding the gate; skips it (until the next tick) while a writer batch runs. */
-function withGate(fn: () => void): void {
-  if (gate && !gate.tryAcquire(GATE_CHECKPOINTER)) return;
+/** Runs `fn` holding the gate; skips it (until the next tick, answering undefined) while a writer batch runs. */
+function withGate<T>(fn: () => T): T | undefined {
+  if (gate && !gate.tryAcquire(GATE_CHECKPOINTER)) return undefined;
   try {
-    fn();
+    return fn();
   } finally {
     gate?.release(GATE_CHECKPOINTER);
   }
