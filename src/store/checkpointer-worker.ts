@@ -156,6 +156,12 @@ function drained(r: CheckpointReport): boolean {
 
 /** Uncopied WAL pages below which RESTART may run (1 MiB of 4 KiB pages). */
 const SETTLED_PAGES = 256;
+/**
+ * Uncopied pages below which the held final phase (flush, PASSIVE, RESTART) starts: one writer
+ * batch (up to WRITE_BATCH_MAX_BYTES, 2 MiB) may land after a hold begins, and a catch-up PASSIVE
+ * round just for it cost ~400 ms of hold under a storm; the phase's own PASSIVE copies it.
+ */
+const SETTLING_PAGES = 1_024;
 /** Catch-up PASSIVEs per tick before giving up on a RESTART (the writer is outrunning the copy). */
 const CATCH_UP_ROUNDS = 4;
 
@@ -229,7 +235,7 @@ function catchUpAndRestart(conn: DatabaseSync): boolean {
   for (let round = 0; round <= CATCH_UP_ROUNDS && !stopping; round++) {
     const pending = uncopiedPages();
     if (pending === undefined) return false;
-    if (pending <= SETTLED_PAGES) {
+    if (pending <= SETTLING_PAGES) {
       const restarted = withSyncHold(() => {
         flushToDisk(`${data.path}-wal`);
         flushToDisk(data.path);
