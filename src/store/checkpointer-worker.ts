@@ -162,6 +162,12 @@ const SETTLED_PAGES = 256;
  * round just for it cost ~400 ms of hold under a storm; the phase's own PASSIVE copies it.
  */
 const SETTLING_PAGES = 1_024;
+/**
+ * How long a held RESTART waits for the writer's running batch (interactive or background only
+ * while sync is held). Trying once missed the gate in about one hold in three under the write
+ * storm, and each miss let the WAL grow for another interval.
+ */
+const RESTART_GATE_WAIT_MS = 100;
 /** Catch-up PASSIVEs per tick before giving up on a RESTART (the writer is outrunning the copy). */
 const CATCH_UP_ROUNDS = 4;
 
@@ -242,7 +248,9 @@ function catchUpAndRestart(conn: DatabaseSync): boolean {
         if (!drained(checkpoint(conn, 'PASSIVE', 'catch-up'))) return false;
         const left = uncopiedPages();
         if (left === undefined || left > SETTLED_PAGES) return false;
-        return withGate(() => drained(checkpoint(conn, 'RESTART', 'settled'))) ?? false;
+        // Sync is held, so the writer's batches are short now: wait for the running one.
+        const restart = () => drained(checkpoint(conn, 'RESTART', 'settled'));
+        return withGate(restart, RESTART_GATE_WAIT_MS) ?? false;
       });
       if (restarted) return true;
     }
@@ -258,9 +266,14 @@ function uncopiedPages(): number | undefined {
   return index ? index.mxFrame - index.nBackfill : undefined;
 }
 
-/** Runs `fn` holding the gate; skips it (until the next tick, answering undefined) while a writer batch runs. */
-function withGate<T>(fn: () => T): T | undefined {
-  if (gate && !gate.tryAcquire(GATE_CHECKPOINTER)) return undefined;
+/**
+ * Runs `fn` holding the gate. While a writer batch runs it waits up to `waitMs` (0: not at all)
+ * for it to end, else skips `fn` (until the next tick), answering undefined.
+ */
+function withGate<T>(fn: () => T, waitMs = 0): T | undefined {
+  const taken =
+    waitMs > 0 ? gate?.acquire(GATE_CHECKPOINTER, waitMs) : gate?.tryAcquire(GATE_CHECKPOINTER);
+  if (gate && !taken) return undefined;
   try {
     return fn();
   } finally {

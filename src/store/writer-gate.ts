@@ -11,7 +11,9 @@
  * 1. The cell is 0 (free), 1 (writer) or 2 (checkpointer); only the holder releases it.
  * 2. Only worker threads block on the gate (Atomics.wait); the main thread never touches it.
  * 3. The checkpointer only *tries* (it skips a TRUNCATE while a batch runs: the writer has
- *    priority); the writer waits, bounded, for a TRUNCATE in progress to finish.
+ *    priority), except for the RESTART it runs while sync is held (checkpointer-worker.ts step 5),
+ *    when batches are short: then it waits, bounded, for the running one. The writer waits,
+ *    bounded, for a TRUNCATE or RESTART in progress to finish.
  */
 export const GATE_FREE = 0;
 export const GATE_WRITER = 1;
