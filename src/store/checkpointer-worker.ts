@@ -255,6 +255,8 @@ function catchUpAndRestart(conn: DatabaseSync): boolean {
       if (restarted) return true;
     }
     if (round === CATCH_UP_ROUNDS) return false;
+    // Unheld rounds under a storm take seconds each; if the writer got that far ahead, hold it.
+    if (holdDepth === 0 && holdWanted()) return catchUpHolding(conn);
     if (!drained(checkpoint(conn, 'PASSIVE', 'catch-up'))) return false; // a reader's snapshot stops the copy
   }
   return false;
