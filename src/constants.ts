@@ -194,7 +194,7 @@ export const READER_MAX_READ_MS = 5_000;
 export const READER_OVERLOAD_RETRY_MS = 250;
 /** Page cache of each reader connection (KiB). */
 export const READER_CACHE_SIZE_KIB = 16 * 1024;
-/** WAL bytes not yet copied above which the checkpointer holds sync writes while it catches up and restarts the WAL (back-pressure from the disk; while no hold runs, one sync job per batch). */
+/** WAL bytes not yet copied (or twice this of log in use) above which the checkpointer holds sync writes while it catches up and restarts the WAL (back-pressure from the disk; while no hold runs, one sync job per batch). */
 export const WAL_SYNC_THROTTLE_BYTES = 256 * 1024 * 1024;
 /** Longest one hold of sync writes by the checkpointer lasts; then sync goes on even if the copy did not finish. */
 export const SYNC_HOLD_MAX_MS = 2_000;
