@@ -75,8 +75,10 @@ test('a sync storm is held while the checkpointer restarts the WAL: the WAL stay
     const written = syncBlobs * 4096;
     assert.ok(holds >= 1, `sync held ${holds} times`);
     assert.ok(restarts >= 1, `restarts ${restarts}`);
-    // Without the hold the WAL grows to about everything written (measured: 3.2 GB of 3.6 GB).
-    assert.ok(walMax < written / 3, `wal max ${walMax} of ${written} written`);
+    // Without the hold the WAL grows past everything written (measured here: 708 MB for 365 MB of
+    // blobs, pages and index included); held, it stayed at 0.1–0.4× (the poll lets the writer run
+    // ahead for up to 100 ms before a hold).
+    assert.ok(walMax < written / 2, `wal max ${walMax} of ${written} written`);
     // The user's writes were served throughout, sync held or not.
     assert.ok(acks.length >= 50, `${acks.length} user writes`);
     const count = await store.read<number>({
