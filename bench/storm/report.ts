@@ -52,6 +52,17 @@ const ROWS: Row[] = [
   ],
   ...callRows('whole'),
   lagRow('whole'),
+  ['AFTER CONVERGING (ms p50/p90/p99/max)', '', () => 'the same app, nothing left to sync'],
+  ...CALLS.map(
+    (c): Row => [
+      `  ${c}`,
+      '',
+      (r) => {
+        const s = r.after?.[c];
+        return s ? `${s.p50}/${s.p90}/${s.p99}/${s.max} (n=${s.n})` : '-';
+      },
+    ],
+  ),
   ['publishes ok / failed', 'failed 0', (r) => `${r.published.ok} / ${r.published.failed}`],
   [
     '304 answers: events / query / metadata',
@@ -184,6 +195,7 @@ export function jsonFields(r: ProfileResult) {
     },
     storm: r.storm,
     whole: r.whole,
+    after: r.after,
     stormStoreOps: r.stormStoreOps,
   };
 }

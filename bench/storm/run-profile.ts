@@ -49,6 +49,11 @@ export type ProfileResult = {
   storm: Window;
   /** The whole app run (the storm, then the app polling a node that has everything). */
   whole: Window;
+  /**
+   * The app's calls after convergence only: the same app on a node with nothing left to sync,
+   * the floor its access pattern sets on this machine (null when the run never converged).
+   */
+  after: Record<string, CallSummary> | null;
   published: { ok: number; failed: number };
   /** Answers per "<call> <HTTP status>" over the whole run (0 = the request itself failed). */
   statuses: Record<string, number>;
@@ -134,6 +139,15 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
     });
     const storm = window(stormEnd, stormLag ?? wholeLag, stormCpu ?? wholeCpu);
     const whole = window(end, wholeLag, wholeCpu);
+    const after =
+      converge.seconds === null
+        ? null
+        : Object.fromEntries(
+            CALLS.map((c) => [
+              c,
+              recorder.summary(c, startEpoch + (stormEnd - start), startEpoch + (end - start)),
+            ]),
+          );
     if (converge.seconds === null) await converge.waitUntil(run.tailSeconds * 1000);
     converge.stop();
     probes.stop();
@@ -144,6 +158,7 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
     return {
       storm,
       whole,
+      after,
       published: appReport.published,
       statuses: Object.fromEntries(recorder.statuses),
       busy: await metricSum(node.registry, 'seedling_sqlite_busy_total'),
