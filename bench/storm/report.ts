@@ -10,13 +10,14 @@ type Row = [label: string, target: string, pick: (r: ProfileResult) => string];
 
 const ms = (n: number) => `${n} ms`;
 
-function callRows(window: 'storm' | 'whole'): Row[] {
+function callRows(window: 'storm' | 'whole' | 'after'): Row[] {
   return CALLS.map(
     (c): Row => [
       `  ${c}`,
       window === 'storm' ? (TARGETS[c] ?? '') : '',
       (r) => {
-        const s = r[window].calls[c]!;
+        const s = window === 'after' ? r.after?.[c] : r[window].calls[c];
+        if (!s) return '-';
         return `${s.p50}/${s.p90}/${s.p99}/${s.max} (n=${s.n}${s.failed ? `, ${s.failed} failed` : ''})`;
       },
     ],
@@ -53,16 +54,7 @@ const ROWS: Row[] = [
   ...callRows('whole'),
   lagRow('whole'),
   ['AFTER CONVERGING (ms p50/p90/p99/max)', '', () => 'the same app, nothing left to sync'],
-  ...CALLS.map(
-    (c): Row => [
-      `  ${c}`,
-      '',
-      (r) => {
-        const s = r.after?.[c];
-        return s ? `${s.p50}/${s.p90}/${s.p99}/${s.max} (n=${s.n})` : '-';
-      },
-    ],
-  ),
+  ...callRows('after'),
   ['publishes ok / failed', 'failed 0', (r) => `${r.published.ok} / ${r.published.failed}`],
   [
     '304 answers: events / query / metadata',
