@@ -26,6 +26,7 @@ import {
   type LightHistogramChild,
 } from '../obs/metrics.ts';
 import type { OperationTracker } from '../obs/operation-tracker.ts';
+import { epochMs } from './epoch-ms.ts';
 import { Generation } from './generation.ts';
 import type { ReaderWorkerData, ReadResult, ReadTask } from './reader-worker.ts';
 import { deserializeError } from './writer-errors.ts';
@@ -78,11 +79,6 @@ type InFlight = {
 export type ReadLane = 'app' | 'lookup' | 'bulk';
 type PoolName = 'app' | 'bulk';
 const POOLS: readonly PoolName[] = ['app', 'bulk'];
-
-/** Wall-clock ms with sub-ms precision that means the same in every thread. */
-function now(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 /**
  * A pool of read-only connections, one per worker thread, for queries that may scan and for CPU
@@ -299,7 +295,7 @@ export class ReaderPool {
     signal?.addEventListener('abort', onAbort, { once: true });
     this.#inFlight.set(slot, entry);
     this.#ensureWatchdog();
-    const queuedAt = now();
+    const queuedAt = epochMs();
     try {
       const task: ReadTask = { op, handler, args, slot };
       const result = await pool.run(task, { signal: entry.controller.signal });
@@ -321,7 +317,7 @@ export class ReaderPool {
       const started = this.#slots[i] ?? 0;
       if (started > 0 && (oldest === 0 || started < oldest)) oldest = started;
     }
-    return oldest === 0 ? 0 : Math.max(0, now() - oldest);
+    return oldest === 0 ? 0 : Math.max(0, epochMs() - oldest);
   }
 
   /** Reads whose handler is running now. */
@@ -374,7 +370,7 @@ export class ReaderPool {
   ): unknown {
     if (entry.reason === null) return err; // thrown by #settle (already counted) or by piscina itself
     const started = this.#slots[slot] ?? 0;
-    const end = now();
+    const end = epochMs();
     const runMs = started > 0 ? end - started : 0;
     const waitMs = (started > 0 ? started : end) - queuedAt;
     const result = entry.reason === 'timeout' ? 'timeout' : 'aborted';
@@ -422,7 +418,7 @@ export class ReaderPool {
       this.#watchdog = undefined;
       return;
     }
-    const t = now();
+    const t = epochMs();
     for (const [slot, entry] of this.#inFlight) {
       const started = this.#slots[slot] ?? 0;
       if (started > 0 && t - started > this.maxReadMs) this.#abort(entry, 'timeout');
@@ -467,7 +463,7 @@ class ReaderMetrics {
   readonly #children = new Map<string, { run: LightHistogramChild; tasks: LightCounterChild }>();
   #busyMs = 0;
   #lastBusyMs = 0;
-  #lastScrape = now();
+  #lastScrape = epochMs();
 
   constructor(registry: Registry, src: ReaderGaugeSources) {
     const registers = [registry];
@@ -557,7 +553,7 @@ class ReaderMetrics {
   }
 
   #utilisation(threads: number): number {
-    const t = now();
+    const t = epochMs();
     const elapsed = t - this.#lastScrape;
     const busy = this.#busyMs - this.#lastBusyMs;
     this.#lastScrape = t;

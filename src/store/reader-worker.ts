@@ -14,6 +14,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { workerData } from 'node:worker_threads';
 import { InvalidInputError, StoreError } from '../errors.ts';
+import { epochMs } from './epoch-ms.ts';
 import type { ReadHandler, StoreExtension } from './extension.ts';
 import { Generation } from './generation.ts';
 import { openDatabase } from './open-database.ts';
@@ -47,19 +48,14 @@ const generation = new Generation(data.generation);
 const slots = new Float64Array(data.slots);
 let loading: Promise<Loaded> | undefined;
 
-/** Wall-clock ms with sub-ms precision that means the same in every thread. */
-function now(): number {
-  return performance.timeOrigin + performance.now();
-}
-
 export default async function runReadTask(task: ReadTask): Promise<ReadResult> {
   let loaded: Loaded;
   try {
     loaded = await load();
   } catch (err) {
-    return { ok: false, error: serializeError(err), startedAt: now(), runMs: 0 };
+    return { ok: false, error: serializeError(err), startedAt: epochMs(), runMs: 0 };
   }
-  const startedAt = now();
+  const startedAt = epochMs();
   const tracked = task.slot >= 0 && task.slot < slots.length;
   if (tracked) slots[task.slot] = startedAt;
   try {
@@ -69,9 +65,9 @@ export default async function runReadTask(task: ReadTask): Promise<ReadResult> {
     }
     const ctx = { op: task.op, generation: generation.get() };
     const value = await handler(loaded.db, task.args, ctx);
-    return { ok: true, value, startedAt, runMs: now() - startedAt };
+    return { ok: true, value, startedAt, runMs: epochMs() - startedAt };
   } catch (err) {
-    return { ok: false, error: serializeError(err), startedAt, runMs: now() - startedAt };
+    return { ok: false, error: serializeError(err), startedAt, runMs: epochMs() - startedAt };
   } finally {
     endLeakedTransaction(loaded.db);
     if (tracked) slots[task.slot] = 0;

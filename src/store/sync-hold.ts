@@ -1,3 +1,5 @@
+import { epochMs } from './epoch-ms.ts';
+
 /**
  * The checkpointer's request that the writer hold `sync` jobs for a moment (write-queue rule 8):
  * a deadline in a `SharedArrayBuffer`, set by the checkpointer thread and read by the main thread
@@ -38,9 +40,4 @@ export class SyncHold {
   active(): boolean {
     return epochMs() < (this.#cell[0] ?? 0);
   }
-}
-
-/** Wall-clock ms with sub-ms precision that means the same in every thread. */
-function epochMs(): number {
-  return performance.timeOrigin + performance.now();
 }
