@@ -6,7 +6,7 @@
  * The parent (run-profile.ts) forks this file and waits for `"ready"` (modules loaded, so the
  * app starts at once when asked), sends {@link AppJob}, later `"stop"`; the child answers
  * {@link AppReport} and exits. Call times are epoch milliseconds
- * (`performance.timeOrigin + performance.now()`), comparable across the two processes.
+ * (`epochMs()`, src/store/epoch-ms.ts), comparable across the two processes.
  */
 import { fork } from 'node:child_process';
 import { AppClient, type AppHttp, type CallRecorder } from './app-client.ts';

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import * as dagCbor from '@ipld/dag-cbor';
 import superjson from 'superjson';
+import { epochMs } from '../../src/store/epoch-ms.ts';
 
 /**
  * How the simulated app sends its requests:
@@ -19,7 +20,7 @@ type HttpAnswer = { status: number; text: string; etag: string | null };
 
 /** Latency samples per call name, plus failures (non-2xx other than 304, or a thrown fetch). */
 export class CallRecorder {
-  /** Per call name: [time the call ended (epoch ms, {@link nowEpochMs}), latency ms] pairs. */
+  /** Per call name: [time the call ended (epoch ms, {@link epochMs}), latency ms] pairs. */
   readonly samples = new Map<string, [number, number][]>();
   readonly failures = new Map<string, number>();
   readonly statuses = new Map<string, number>();
@@ -43,7 +44,7 @@ export class CallRecorder {
       list = [];
       this.samples.set(name, list);
     }
-    list.push([nowEpochMs(), ms]);
+    list.push([epochMs(), ms]);
     const key = `${name} ${status}`;
     this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
     if (status !== 304 && (status < 200 || status > 299)) {
@@ -68,14 +69,6 @@ export class CallRecorder {
       failed: this.failures.get(name) ?? 0,
     };
   }
-}
-
-/**
- * High-resolution wall time in epoch milliseconds: unlike performance.now(), comparable between
- * the node's process and the app's (both clocks start from the same wall clock).
- */
-export function nowEpochMs(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 export type CallSummary = {

@@ -3,16 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CID } from 'multiformats/cid';
 import { type NodeInit, startNode } from '../../src/node.ts';
+import { epochMs } from '../../src/store/epoch-ms.ts';
 import type { Store } from '../../src/store/store.ts';
 import { AppProcess } from './app-child.ts';
-import {
-  AppClient,
-  type AppHttp,
-  CallRecorder,
-  type CallSummary,
-  nowEpochMs,
-  round,
-} from './app-client.ts';
+import { AppClient, type AppHttp, CallRecorder, type CallSummary, round } from './app-client.ts';
 import type { Publish } from './app-user.ts';
 import { metricSum, NodeProbes } from './node-probes.ts';
 import type { StormPeers } from './peers.ts';
@@ -112,7 +106,7 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
       stormCpu = process.cpuUsage(cpuBefore);
       probes.stopStoreTimes();
     };
-    const startEpoch = nowEpochMs();
+    const startEpoch = epochMs();
     app.start({
       url: node.url,
       init: { spaces: run.peers.peers.map((p) => p.account), windows: run.windows, publishes },
