@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /**
  * ETags for GET answers that depend only on the database: the generation (which moves on every
@@ -7,9 +8,16 @@ import { createHash } from 'node:crypto';
  * lands meanwhile, the answer carries the older tag and the next poll fetches again.
  */
 export function etagFor(generation: number, url: string): string {
-  const digest = createHash('sha1').update(url).digest('base64url').slice(0, 16);
+  let digest = urlDigests.get(url);
+  if (digest === undefined) {
+    digest = createHash('sha1').update(url).digest('base64url').slice(0, 16);
+    urlDigests.set(url, digest);
+  }
   return `W/"${generation.toString(36)}-${digest}"`;
 }
+
+/** An app polls the same few hundred URLs: their digests are kept (a hash was ~9 µs a request). */
+const urlDigests = new LRUCache<string, string>({ max: 4096 });
 
 /** `If-None-Match` may list several tags, or `*`; weak comparison (RFC 9110 §13.1.2). */
 export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {

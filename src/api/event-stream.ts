@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import superjson from 'superjson';
 import {
   API_EVENTS_HEARTBEAT_MS,
   API_EVENTS_MAX_CLIENTS,
@@ -8,6 +7,7 @@ import {
 } from '../constants.ts';
 import { OverloadError } from '../errors.ts';
 import type { ApiMetrics } from './api-metrics.ts';
+import { toSuperjsonText } from './superjson-text.ts';
 
 /** One feed event as pushed: `id` identifies it across polls; `data` is its ListEvents wire shape. */
 export type StreamEvent = { id: string; data: unknown };
@@ -155,7 +155,7 @@ export class EventStreamHub {
     }
     for (const e of fresh.reverse()) {
       this.#remember(e.id);
-      this.#broadcast(`id: ${e.id}\nevent: event\ndata: ${superjson.stringify(e.data)}\n\n`);
+      this.#broadcast(`id: ${e.id}\nevent: event\ndata: ${toSuperjsonText(e.data)}\n\n`);
       this.#deps.metrics.sseEvents.inc();
     }
   }

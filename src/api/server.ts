@@ -1,7 +1,6 @@
 import * as dagCbor from '@ipld/dag-cbor';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import superjson from 'superjson';
 import { API_BODY_LIMIT_BYTES, API_DEFAULT_HOST, API_DEFAULT_PORT } from '../constants.ts';
 import { InvalidInputError, NotFoundError, UnknownKeyError } from '../errors.ts';
 import { DocumentCache } from '../index/document-cache.ts';
@@ -17,6 +16,7 @@ import { ALL_KEYS } from './keys/all-keys.ts';
 import { feedPage } from './keys/ListEvents.ts';
 import { parseQueryParams } from './query-params.ts';
 import { registerStreamRoutes } from './stream-routes.ts';
+import { toSuperjsonText } from './superjson-text.ts';
 
 /**
  * The API's store extension (`api.render`): the store the server is given must have been opened
@@ -142,14 +142,10 @@ function keyHandler(h: HandlerDeps) {
       }
     }
     const input = req.method === 'GET' ? inputFromQuery(key, req) : inputFromBody(key, req.body);
-    const abort = new AbortController();
-    // The response closing before it finished means the client went away: stop its reads.
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
     const body =
       isPointLookup(key, input) && h.store.lookup
-        ? await h.store.lookup<string>({
+        ? // Synchronous on this thread's connection: nothing to abort.
+          await h.store.lookup<string>({
             op: `api.${name}`,
             handler: 'api.renderPoint',
             args: { key: name, input },
@@ -159,14 +155,23 @@ function keyHandler(h: HandlerDeps) {
               op: `api.${name}`,
               handler: 'api.render',
               args: { key: name, input },
-              signal: abort.signal,
+              signal: clientGone(reply),
             })
-          : superjson.stringify(await key.run({ ...h, signal: abort.signal }, input));
+          : toSuperjsonText(await key.run({ ...h, signal: clientGone(reply) }, input));
     // Only a successful answer carries the tag: an error must not be revalidated as current.
     if (etag) reply.headers(cacheHeaders(etag));
     reply.header('content-type', 'application/json; charset=utf-8');
     return reply.send(body);
   };
+}
+
+/** Aborted when the response closes before it finished: the client went away, stop its reads. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const abort = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) abort.abort();
+  });
+  return abort.signal;
 }
 
 function isPointLookup(key: ApiKey, input: unknown): boolean {

@@ -1,10 +1,10 @@
 import type { DatabaseSync } from 'node:sqlite';
-import superjson from 'superjson';
 import { InvalidInputError } from '../errors.ts';
 import { readHandlers as indexReadHandlers } from '../index/store-extension.ts';
 import type { HandlerContext, ReadHandler, StoreExtension } from '../store/extension.ts';
 import type { ApiKey, ApiStore, KeyContext } from './api-key.ts';
 import { ALL_KEYS } from './keys/all-keys.ts';
+import { toSuperjsonText } from './superjson-text.ts';
 
 /**
  * Store extension of the API: `api.render` runs a whole read key on a reader-pool thread — its
@@ -34,7 +34,7 @@ function renderWith(keys: Map<string, ApiKey>) {
     const apiKey = typeof key === 'string' ? keys.get(key) : undefined;
     if (!apiKey) throw new InvalidInputError('no key rendered here by this name', { field: 'key' });
     const output = await apiKey.run(poolContext(db, ctx), input);
-    return superjson.stringify(output);
+    return toSuperjsonText(output);
   };
 }
 

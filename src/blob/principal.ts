@@ -56,6 +56,12 @@ export function accountIdFromPrincipal(p: Uint8Array): AccountId {
   return id;
 }
 
+/**
+ * Valid account IDs already decoded: every API call naming a document parses its account ID, and
+ * base58 decoding was ~12 µs of a ~220 µs ResourceMetadata request.
+ */
+const principals = new LRUCache<string, Uint8Array>({ max: ED25519_KEY_CACHE_SIZE });
+
 /** Parses an account ID; only Ed25519 and P-256 principals of the right length are accepted. */
 export function principalFromAccountId(id: string): Principal {
   if (typeof id !== 'string' || !id.startsWith('z') || id.length < 2 || id.length > 100) {
@@ -63,6 +69,9 @@ export function principalFromAccountId(id: string): Principal {
       field: 'account',
     });
   }
+  const known = principals.get(id);
+  // A copy: callers own what they get, and the cached bytes must not change under the cache.
+  if (known) return known.slice() as Principal;
   let bytes: Uint8Array;
   try {
     bytes = base58btc.decode(id);
@@ -72,6 +81,7 @@ export function principalFromAccountId(id: string): Principal {
   if (!isEd25519(bytes) && !isP256(bytes)) {
     throw new InvalidInputError('not an Ed25519 or P-256 principal', { field: 'account' });
   }
+  principals.set(id, bytes.slice());
   return bytes as Principal;
 }
 

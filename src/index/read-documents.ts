@@ -3,6 +3,7 @@ import { API_MAX_PAGE_SIZE, INDEX_QUERY_MAX_LIMIT } from '../constants.ts';
 import { InvalidInputError } from '../errors.ts';
 import { accountArg, argsObject, intArg, pathArg } from './read-args.ts';
 import {
+  type DocumentHead,
   type DocumentMetadata,
   type DocumentRow,
   QUERY_SORT_TERMS,
@@ -96,6 +97,29 @@ function toDocumentRow(db: DatabaseSync, r: Row): DocumentRow {
     commentCount: r.comment_count,
     latestComment: latest ? { ...latest } : null,
     indexTime: r.index_time,
+  };
+}
+
+/** `index.documentHead` {account, path} → DocumentHead | null (tombstones and redirects flagged). */
+export function documentHead(db: DatabaseSync, args: unknown): DocumentHead | null {
+  const a = argsObject(args);
+  const account = accountArg(a.account);
+  const path = pathArg(a.path);
+  const r = stmt(
+    db,
+    'SELECT heads, version, metadata, tombstone, redirect FROM documents WHERE account = ? AND path = ?',
+  ).get(account, path) as
+    | Pick<Row, 'heads' | 'version' | 'metadata' | 'tombstone' | 'redirect'>
+    | undefined;
+  if (!r) return null;
+  return {
+    account,
+    path,
+    heads: parseJson<string[]>(r.heads, []),
+    version: r.version,
+    metadata: parseJson<DocumentMetadata>(r.metadata, {}),
+    tombstone: r.tombstone === 1,
+    redirect: r.redirect ? parseJson(r.redirect, null) : null,
   };
 }
 

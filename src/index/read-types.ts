@@ -205,6 +205,15 @@ export type EventPage = { events: EventRow[]; nextPageToken: string };
 /** `index.query` result. */
 export type QueryResult = { documents: DocumentRow[] };
 
+/**
+ * `index.documentHead` → the part of a document row a card or a discovery check needs: one
+ * indexed row, no counts (cheaper than `index.resourceMetadata`, which adds three subqueries).
+ */
+export type DocumentHead = Pick<
+  DocumentRow,
+  'account' | 'path' | 'heads' | 'version' | 'metadata' | 'tombstone' | 'redirect'
+>;
+
 /** `index.documentChanges` result (REPLAY input). */
 export type DocumentChanges = {
   genesis: string;

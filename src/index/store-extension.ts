@@ -10,7 +10,7 @@ import {
   listComments,
   listCommentsByAuthor,
 } from './read-comments.ts';
-import { query, resourceMetadata } from './read-documents.ts';
+import { documentHead, query, resourceMetadata } from './read-documents.ts';
 import { listEvents } from './read-events.ts';
 import { indexStats } from './read-stats.ts';
 
@@ -23,6 +23,7 @@ import { indexStats } from './read-stats.ts';
  *   index.putBlobs         PreparedBlob[]                 → PutResult[]      (writer)
  *   index.prepareBlobsPacked / index.putPackedBlobs: the same, packed for sync (packed-blobs.ts)
  *   index.resourceMetadata {account, path}                → DocumentRow | null
+ *   index.documentHead     {account, path}                → DocumentHead | null (no counts)
  *   index.query            {account, path, mode, sort?, limit?} → {documents: DocumentRow[]}
  *   index.listEvents       {pageSize?, pageToken?, filter…} → {events, nextPageToken}
  *   index.listChanges      {account, path, version?}      → ChangeList | null
@@ -50,6 +51,7 @@ export const readHandlers: Record<string, ReadHandler> = {
   'index.prepareBlobs': (_db, args) => prepareBlobs(args),
   'index.prepareBlobsPacked': (_db, args) => prepareBlobsPacked(args),
   'index.resourceMetadata': resourceMetadata,
+  'index.documentHead': documentHead,
   'index.query': query,
   'index.listEvents': listEvents,
   'index.listChanges': listChanges,

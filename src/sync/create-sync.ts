@@ -5,7 +5,7 @@ import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
 import { SYNC_WRITE_BATCH } from '../constants.ts';
 import type { PackedPrepared } from '../index/packed-blobs.ts';
-import type { DocumentRow } from '../index/read-types.ts';
+import type { DocumentHead } from '../index/read-types.ts';
 import type { SeedlingNode } from '../net/node.ts';
 import type { Store } from '../store/store.ts';
 import { type DiscoveryInit, DiscoveryScheduler } from './discovery/discovery-scheduler.ts';
@@ -129,8 +129,8 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
       peers: discoveryPeers(net, init),
       local: {
         version: async (account, path) =>
-          (await lookup<DocumentRow | null>('index.resourceMetadata', { account, path }))
-            ?.version ?? null,
+          (await lookup<DocumentHead | null>('index.documentHead', { account, path }))?.version ??
+          null,
         hasVersion: async (version) => {
           const heads = version.split('.').map((c) => CID.parse(c).multihash.bytes);
           return (await lookup<boolean[]>('store.hasBlobs', { multihashes: heads })).every(Boolean);

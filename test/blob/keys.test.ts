@@ -134,6 +134,15 @@ test('the KeyObject cache is used for repeat signers', () => {
   assert.equal(after.misses, before.misses);
 });
 
+test("a parsed account ID is the caller's own copy: changing it does not change the next parse", () => {
+  const key = generateKeyPair();
+  const id = accountIdFromPrincipal(key.principal);
+  const first = principalFromAccountId(id);
+  first.fill(0);
+  assert.deepEqual(principalFromAccountId(id), key.principal);
+  assert.deepEqual(principalFromAccountId(id), key.principal, 'a cached parse, still intact');
+});
+
 test('account IDs round-trip; junk is InvalidInputError on field account', () => {
   const key = generateKeyPair();
   const id = accountIdFromPrincipal(key.principal);

@@ -4,6 +4,7 @@ import { createChange, createRef } from '../../src/blob/create-blob.ts';
 import type {
   ChangeList,
   DocumentChanges,
+  DocumentHead,
   DocumentRow,
   QueryResult,
 } from '../../src/index/read-types.ts';
@@ -236,6 +237,45 @@ describe('documents', () => {
     assert.deepEqual(
       listed.documents.map((d) => d.path),
       ['/moved'],
+    );
+  });
+
+  it('documentHead answers the head fields of resourceMetadata, without the counts', () => {
+    const live = makeDocument(alice, { genesis: 'cli', changes: 2, path: '/live', title: 'Live' });
+    const gone = makeDocument(alice, { genesis: 'cli', changes: 1, path: '/gone' });
+    idx.putOk([...live.all, ...gone.all]);
+    const later = BASE_TS + 100_000;
+    idx.putOk([
+      createRef(
+        { ts: later, genesisBlob: gone.genesis.cid, heads: [], path: '/gone', generation: later },
+        alice,
+      ),
+    ]);
+    for (const path of ['/live', '/gone']) {
+      const full = meta(idx, path);
+      const head = idx.read<DocumentHead | null>('index.documentHead', {
+        account: alice.accountId,
+        path,
+      });
+      assert.deepEqual(head, {
+        account: full.account,
+        path: full.path,
+        heads: full.heads,
+        version: full.version,
+        metadata: full.metadata,
+        tombstone: full.tombstone,
+        redirect: full.redirect,
+      });
+    }
+    assert.equal(meta(idx, '/live').name, 'Live');
+    assert.equal(meta(idx, '/gone').tombstone, true);
+    assert.equal(
+      idx.read('index.documentHead', { account: alice.accountId, path: '/nothing' }),
+      null,
+    );
+    assert.throws(
+      () => idx.read('index.documentHead', { account: 'not-an-account', path: '' }),
+      /account/,
     );
   });
 

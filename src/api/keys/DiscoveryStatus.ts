@@ -1,6 +1,6 @@
 import { formatHmId } from '../../blob/hm-id.ts';
 import { InvalidInputError } from '../../errors.ts';
-import type { DocumentRow } from '../../index/read-types.ts';
+import type { DocumentHead } from '../../index/read-types.ts';
 import type { DiscoveryProgress } from '../../sync/discovery/discovery-task.ts';
 import type { ApiKey, KeyContext } from '../api-key.ts';
 import { optionalString, requiredString } from '../query-params.ts';
@@ -66,9 +66,9 @@ function fromProgress(p: DiscoveryProgress): Output {
 }
 
 async function fromLocal(ctx: KeyContext, input: Input): Promise<Output> {
-  const row = await ctx.store.read<DocumentRow | null>({
+  const row = await ctx.store.read<DocumentHead | null>({
     op: 'api.DiscoveryStatus',
-    handler: 'index.resourceMetadata',
+    handler: 'index.documentHead',
     args: { account: input.uid, path: input.path },
     signal: ctx.signal,
   });
@@ -80,7 +80,7 @@ async function fromLocal(ctx: KeyContext, input: Input): Promise<Output> {
 }
 
 /** The wanted version is here when each of its heads is a head or the whole version matches. */
-function hasVersion(row: DocumentRow, version: string): boolean {
+function hasVersion(row: DocumentHead, version: string): boolean {
   if (row.version === version) return true;
   return version.split('.').every((cid) => row.heads.includes(cid));
 }

@@ -1,5 +1,5 @@
 import type { UnpackedHmId } from '../../blob/hm-id.ts';
-import type { DocumentRow } from '../../index/read-types.ts';
+import type { DocumentHead } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
 import { HM_ID_PARAMS, hmIdFromParams, joinPath, toWire, type WireHmId } from '../wire-ids.ts';
 import { type WireMetadata, wireMetadata } from '../wire-metadata.ts';
@@ -7,8 +7,8 @@ import { type WireMetadata, wireMetadata } from '../wire-metadata.ts';
 type Output = { id: WireHmId; metadata: WireMetadata | null; hasSite?: boolean };
 
 /**
- * `ResourceMetadata`: a document's metadata from its index row alone (no replay). Unknown and
- * tombstoned documents answer `metadata: null`.
+ * `ResourceMetadata`: a document's metadata from its index row alone (no replay, no counts: the
+ * app asks this once per card). Unknown and tombstoned documents answer `metadata: null`.
  */
 export const ResourceMetadataKey: ApiKey<UnpackedHmId, Output> = {
   key: 'ResourceMetadata',
@@ -19,9 +19,9 @@ export const ResourceMetadataKey: ApiKey<UnpackedHmId, Output> = {
   renderInPool: true,
   pointLookup: true,
   async run(ctx, id) {
-    const row = await ctx.store.read<DocumentRow | null>({
+    const row = await ctx.store.read<DocumentHead | null>({
       op: 'api.ResourceMetadata',
-      handler: 'index.resourceMetadata',
+      handler: 'index.documentHead',
       args: { account: id.uid, path: joinPath(id.path) },
       signal: ctx.signal,
     });
