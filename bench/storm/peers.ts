@@ -6,6 +6,8 @@ import type { PeersReady } from './peers-child.ts';
 /** The storm's peer process, seen from the bench: what its peers serve, and how to stop it. */
 export type StormPeers = PeersReady & {
   pid: number;
+  /** The nice value the peers' process runs at (0 where `nice` could not be applied). */
+  nice: number;
   /** CPU seconds (user + system) the peers' process used so far; null where /proc is missing. */
   cpuSeconds(): number | null;
   stop(): Promise<void>;
@@ -22,16 +24,23 @@ export async function startPeers(opts: {
   peers: number;
   docs: number;
   changes: number;
+  /** OS nice value for the whole peers process (all its threads): `nice -n` on Linux. */
+  nice?: number;
 }): Promise<StormPeers> {
   const script = new URL('./peers-child.ts', import.meta.url).pathname;
-  const child = spawn(
-    process.execPath,
-    [script, String(opts.peers), String(opts.docs), String(opts.changes)],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+  const args = [script, String(opts.peers), String(opts.docs), String(opts.changes)];
+  // coreutils `nice` execs node in place, so the pid is node's and every thread inherits the value.
+  const nice = opts.nice && process.platform === 'linux' ? opts.nice : 0;
+  const child =
+    nice > 0
+      ? spawn('nice', ['-n', String(nice), process.execPath, ...args], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        })
+      : spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const ready = await firstLine(child);
   return {
     ...ready,
+    nice,
     pid: child.pid ?? -1,
     cpuSeconds: () => processCpuSeconds(child.pid),
     stop: () => stopChild(child),

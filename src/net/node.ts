@@ -18,6 +18,7 @@ import {
   SYNC_PROTOCOL_ID,
 } from '../constants.ts';
 import { InvalidInputError, SeedlingError } from '../errors.ts';
+import { libp2pLogger } from './libp2p-logger.ts';
 import { type NetMetrics, netMetrics } from './net-metrics.ts';
 import { loadOrCreatePeerKey } from './peer-key.ts';
 import { type PeerRecord, type PeerStore, PeerTable, type PeerTableInit } from './peer-table.ts';
@@ -134,6 +135,7 @@ async function buildLibp2p(init: SeedlingNodeInit, peers: PeerTable): Promise<Li
   const privateKey = await loadOrCreatePeerKey(init.dataDir);
   return createLibp2p({
     privateKey,
+    logger: libp2pLogger(),
     start: false,
     addresses: {
       listen: init.listen ?? NET_DEFAULT_LISTEN,
