@@ -14,7 +14,7 @@ import { AppSim, type AppSimInit, type PublishOutcome } from './app-sim.ts';
 
 export type AppJob = { url: string; init: AppSimInit; transport: AppHttp };
 export type AppReport = {
-  samples: [string, [number, number][]][];
+  samples: [string, [number, number, number][]][];
   failures: [string, number][];
   statuses: [string, number][];
   published: PublishOutcome;

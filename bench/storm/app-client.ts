@@ -16,18 +16,24 @@ export const APP_HTTP: readonly AppHttp[] = ['http', 'fetch'];
 
 const BROWSER_CONNECTIONS_PER_HOST = 6;
 
-type HttpAnswer = { status: number; text: string; etag: string | null };
+/** `queuedMs`: how long the request waited in the app for one of its connections. */
+type HttpAnswer = { status: number; text: string; etag: string | null; queuedMs: number };
 
-/** Latency samples per call name, plus failures (non-2xx other than 304, or a thrown fetch). */
+/**
+ * Latency samples per call name, plus failures (non-2xx other than 304, or a thrown fetch). Each
+ * call has two latencies: the whole call as the app sees it, and its time on the wire — from the
+ * moment the request had a connection to the end of the answer. The difference is the app's own
+ * wait for one of its 6 connections (behind its other calls), which the node does not see.
+ */
 export class CallRecorder {
-  /** Per call name: [time the call ended (epoch ms, {@link epochMs}), latency ms] pairs. */
-  readonly samples = new Map<string, [number, number][]>();
+  /** Per call name: [time the call ended (epoch ms, {@link epochMs}), latency ms, wire ms]. */
+  readonly samples = new Map<string, [number, number, number][]>();
   readonly failures = new Map<string, number>();
   readonly statuses = new Map<string, number>();
 
   /** The recorder of another process, from what it sent (bench/storm/app-child.ts). */
   static fromReport(report: {
-    samples: [string, [number, number][]][];
+    samples: [string, [number, number, number][]][];
     failures: [string, number][];
     statuses: [string, number][];
   }): CallRecorder {
@@ -38,13 +44,13 @@ export class CallRecorder {
     return recorder;
   }
 
-  record(name: string, ms: number, status: number): void {
+  record(name: string, ms: number, status: number, wireMs = ms): void {
     let list = this.samples.get(name);
     if (list === undefined) {
       list = [];
       this.samples.set(name, list);
     }
-    list.push([epochMs(), ms]);
+    list.push([epochMs(), ms, wireMs]);
     const key = `${name} ${status}`;
     this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
     if (status !== 304 && (status < 200 || status > 299)) {
@@ -54,29 +60,34 @@ export class CallRecorder {
 
   /** Percentiles of the calls that ended in [from, to) (epoch ms; all by default). */
   summary(name: string, from = 0, to = Number.POSITIVE_INFINITY): CallSummary {
-    const list = (this.samples.get(name) ?? [])
-      .filter(([t]) => t >= from && t < to)
-      .map(([, ms]) => ms)
-      .sort((a, b) => a - b);
-    const at = (q: number) =>
-      list.length ? list[Math.max(0, Math.ceil(q * list.length) - 1)]! : 0;
+    const inWindow = (this.samples.get(name) ?? []).filter(([t]) => t >= from && t < to);
+    const total = percentiles(inWindow.map(([, ms]) => ms));
     return {
-      n: list.length,
-      p50: round(at(0.5)),
-      p90: round(at(0.9)),
-      p99: round(at(0.99)),
-      max: round(list.at(-1) ?? 0),
+      n: inWindow.length,
+      ...total,
+      wire: percentiles(inWindow.map(([, , wire]) => wire)),
       failed: this.failures.get(name) ?? 0,
     };
   }
 }
 
-export type CallSummary = {
+type Percentiles = { p50: number; p90: number; p99: number; max: number };
+
+function percentiles(values: number[]): Percentiles {
+  const list = values.sort((a, b) => a - b);
+  const at = (q: number) => (list.length ? list[Math.max(0, Math.ceil(q * list.length) - 1)]! : 0);
+  return {
+    p50: round(at(0.5)),
+    p90: round(at(0.9)),
+    p99: round(at(0.99)),
+    max: round(list.at(-1) ?? 0),
+  };
+}
+
+export type CallSummary = Percentiles & {
   n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
+  /** The same calls on the wire only (see {@link CallRecorder}). */
+  wire: Percentiles;
   failed: number;
 };
 
@@ -121,7 +132,8 @@ export class AppClient {
       const res = await this.#send(url, 'GET', headers);
       status = res.status;
       const text = res.text;
-      this.#recorder.record(name, performance.now() - start, status);
+      const ms = performance.now() - start;
+      this.#recorder.record(name, ms, status, ms - res.queuedMs);
       if (status === 304 && cached) return cached.value as T;
       if (status !== 200) return null;
       const value = superjson.parse(text);
@@ -147,7 +159,8 @@ export class AppClient {
       );
       status = res.status;
       const text = res.text;
-      this.#recorder.record(name, performance.now() - start, status);
+      const ms = performance.now() - start;
+      this.#recorder.record(name, ms, status, ms - res.queuedMs);
       return status === 200 ? (superjson.parse(text) as T) : null;
     } catch {
       if (status === 0) this.#recorder.record(name, performance.now() - start, 0);
@@ -167,9 +180,13 @@ export class AppClient {
     body?: Uint8Array,
   ): Promise<HttpAnswer> {
     if (this.#transport === 'fetch') {
+      // fetch does not say when it had a connection: its wire time is the whole call.
       const res = await fetch(url, { method, headers, ...(body ? { body } : {}) });
-      return { status: res.status, text: await res.text(), etag: res.headers.get('etag') };
+      const text = await res.text();
+      return { status: res.status, text, etag: res.headers.get('etag'), queuedMs: 0 };
     }
+    const asked = performance.now();
+    let queuedMs = 0;
     return new Promise((resolve, reject) => {
       const req = http.request(url, { method, headers, agent: this.#agent }, (res) => {
         const chunks: Buffer[] = [];
@@ -181,8 +198,13 @@ export class AppClient {
             status: res.statusCode ?? 0,
             text: Buffer.concat(chunks).toString('utf8'),
             etag: typeof etag === 'string' ? etag : null,
+            queuedMs,
           });
         });
+      });
+      // 'socket' fires when the agent hands this request a connection (at once when one is free).
+      req.once('socket', () => {
+        queuedMs = performance.now() - asked;
       });
       req.once('error', reject);
       req.end(body);

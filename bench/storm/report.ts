@@ -24,6 +24,21 @@ function callRows(window: 'storm' | 'whole' | 'after'): Row[] {
   );
 }
 
+/** The same calls' p99 on the wire (app-client.ts: without the app's wait for a connection). */
+function wireRow(window: 'storm' | 'whole' | 'after'): Row {
+  return [
+    '  p99 on the wire: metadata/events/query',
+    '',
+    (r) => {
+      const calls = window === 'after' ? r.after : r[window].calls;
+      if (!calls) return '-';
+      return ['ResourceMetadata', 'ListEvents', 'Query']
+        .map((c) => (calls[c] ? `${calls[c].wire.p99}` : '-'))
+        .join(' / ');
+    },
+  ];
+}
+
 function lagRow(window: 'storm' | 'whole'): Row {
   return [
     '  event-loop lag p99 / max',
@@ -45,6 +60,7 @@ const ROWS: Row[] = [
     (r) => `first ${r.storm.seconds} s, node process ${r.storm.cpuSeconds} CPU-s`,
   ],
   ...callRows('storm'),
+  wireRow('storm'),
   lagRow('storm'),
   [
     'WHOLE APP RUN (ms p50/p90/p99/max)',
@@ -52,9 +68,11 @@ const ROWS: Row[] = [
     (r) => `${r.whole.seconds} s, node process ${r.whole.cpuSeconds} CPU-s`,
   ],
   ...callRows('whole'),
+  wireRow('whole'),
   lagRow('whole'),
   ['AFTER CONVERGING (ms p50/p90/p99/max)', '', () => 'the same app, nothing left to sync'],
   ...callRows('after'),
+  wireRow('after'),
   ['publishes ok / failed', 'failed 0', (r) => `${r.published.ok} / ${r.published.failed}`],
   [
     '304 answers: events / query / metadata',
@@ -155,6 +173,9 @@ export function jsonFields(r: ProfileResult) {
     publishAckMaxMs: storm.PublishBlobs!.n ? storm.PublishBlobs!.max : null,
     metadataP99Ms: p99(storm.ResourceMetadata),
     eventsP99Ms: p99(storm.ListEvents),
+    // Without the app's own wait for one of its 6 connections (app-client.ts).
+    metadataWireP99Ms: storm.ResourceMetadata?.n ? storm.ResourceMetadata.wire.p99 : null,
+    eventsWireP99Ms: storm.ListEvents?.n ? storm.ListEvents.wire.p99 : null,
     queryP99Ms: p99(storm.Query),
     discoveryStatusP99Ms: p99(storm.DiscoveryStatus),
     discoverP99Ms: p99(storm.Discover),
