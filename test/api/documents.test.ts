@@ -90,6 +90,36 @@ describe('documents over the API', () => {
     assert.ok(seen.includes(doc.ref.cid.toString()));
   });
 
+  it('a deleted document answers ResourceMetadata with null metadata, and is not found', async () => {
+    const gone = makeDocument(alice, { genesis: 'cli', path: '/gone', title: 'Gone', changes: 1 });
+    assert.equal((await node.post('PublishBlobs', publishBody(gone.all, false))).status, 200);
+    const goneId = `hm://${alice.accountId}/gone`;
+    const before = (await node.get('ResourceMetadata', { id: goneId })).body as {
+      metadata: { name: string } | null;
+      hasSite?: boolean;
+    };
+    assert.equal(before.metadata?.name, 'Gone');
+    assert.equal(before.hasSite, undefined, 'no siteUrl, no hasSite');
+    const status = async () =>
+      (
+        (await node.get('DiscoveryStatus', { uid: alice.accountId, path: 'gone' })).body as {
+          state: string;
+        }
+      ).state;
+    assert.equal(await status(), 'found');
+    const later = BASE_TS + 10_000_000;
+    const tombstone = createRef(
+      { ts: later, genesisBlob: gone.genesis.cid, heads: [], path: '/gone', generation: later },
+      alice,
+    );
+    assert.equal((await node.post('PublishBlobs', publishBody([tombstone], false))).status, 200);
+    const after = (await node.get('ResourceMetadata', { id: goneId })).body as {
+      metadata: unknown;
+    };
+    assert.equal(after.metadata, null);
+    assert.equal(await status(), 'failed');
+  });
+
   it('an update moves the version', async () => {
     const head = doc.changes.at(-1)!;
     const change = createChange(
