@@ -9,6 +9,8 @@
 export const MAX_BLOB_BYTES = 2 * 1024 * 1024;
 /** Ed25519 KeyObjects kept by verifyEd25519 (LRU); a node sees few distinct signers at a time. */
 export const ED25519_KEY_CACHE_SIZE = 1024;
+/** Account IDs kept decoded (LRU, each direction): every API call naming a document parses one. */
+export const ACCOUNT_ID_CACHE_SIZE = 1024;
 
 // ---- store: writer and admission queue (src/store) ------------------------------------------
 
@@ -48,6 +50,8 @@ export const DIRECT_WRITER_BUSY_TIMEOUT_MS = 5_000;
 /** HTTP API listen address (loopback: the API has no authentication). */
 export const API_DEFAULT_HOST = '127.0.0.1';
 export const API_DEFAULT_PORT = 3939;
+/** URL digests kept for ETags (LRU): an app polls the same few hundred URLs. */
+export const API_ETAG_DIGEST_CACHE_SIZE = 4096;
 /** Data directory of `seedling start` when `--data` is absent (relative to the working directory). */
 export const NODE_DEFAULT_DATA_DIR = './.seedling';
 /** File name of the SQLite database inside the data directory. */

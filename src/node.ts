@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { type ApiServer, apiStoreExtension, createApiServer } from './api/server.ts';
+import { registerKeyCacheMetrics } from './blob/principal.ts';
 import { API_DEFAULT_HOST, API_DEFAULT_PORT, NODE_DATABASE_FILE } from './constants.ts';
 import { registerIndexMetrics } from './index/index-metrics.ts';
 import { netStoreExtension } from './net/index.ts';
@@ -83,6 +84,7 @@ export async function startNode(init: NodeInit): Promise<SeedlingNodeHandle> {
     { ...init.store, path: join(init.dataDir, NODE_DATABASE_FILE), extensions: NODE_EXTENSIONS },
   );
   loopLag.start();
+  registerKeyCacheMetrics(registry);
   registerIndexMetrics(registry, () =>
     store.read({ op: 'metrics.index', handler: 'index.stats', args: {} }),
   );

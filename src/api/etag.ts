@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { Gauge, type Registry } from 'prom-client';
+import { API_ETAG_DIGEST_CACHE_SIZE } from '../constants.ts';
 
 /**
  * ETags for GET answers that depend only on the database: the generation (which moves on every
@@ -10,6 +12,7 @@ import { LRUCache } from 'lru-cache';
 export function etagFor(generation: number, url: string): string {
   let digest = urlDigests.get(url);
   if (digest === undefined) {
+    digestMisses++;
     digest = createHash('sha1').update(url).digest('base64url').slice(0, 16);
     urlDigests.set(url, digest);
   }
@@ -17,7 +20,28 @@ export function etagFor(generation: number, url: string): string {
 }
 
 /** An app polls the same few hundred URLs: their digests are kept (a hash was ~9 µs a request). */
-const urlDigests = new LRUCache<string, string>({ max: 4096 });
+const urlDigests = new LRUCache<string, string>({ max: API_ETAG_DIGEST_CACHE_SIZE });
+let digestMisses = 0;
+
+/** The digest cache's size and misses, on `registry` (the cache is per thread; the API's is main's). */
+export function registerEtagCacheMetrics(registry: Registry): void {
+  new Gauge({
+    name: 'seedling_api_etag_digest_cache_entries',
+    help: 'URL digests kept for ETags',
+    registers: [registry],
+    collect() {
+      this.set(urlDigests.size);
+    },
+  });
+  new Gauge({
+    name: 'seedling_api_etag_digest_cache_misses',
+    help: 'ETag URL digests computed (not found in the cache) since start',
+    registers: [registry],
+    collect() {
+      this.set(digestMisses);
+    },
+  });
+}
 
 /** `If-None-Match` may list several tags, or `*`; weak comparison (RFC 9110 §13.1.2). */
 export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {

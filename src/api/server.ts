@@ -9,7 +9,7 @@ import type { ApiKey, ApiStore, DiscoveryPort, KeyContext, ResourceLoader } from
 import { type ApiMetrics, apiMetrics, statusClass } from './api-metrics.ts';
 import { debugPage } from './debug-page.ts';
 import { documentLoader } from './document-loader.ts';
-import { etagFor, etagMatches } from './etag.ts';
+import { etagFor, etagMatches, registerEtagCacheMetrics } from './etag.ts';
 import { EventStreamHub, type EventStreamHubInit } from './event-stream.ts';
 import { httpErrorOf } from './http-errors.ts';
 import { ALL_KEYS } from './keys/all-keys.ts';
@@ -68,6 +68,7 @@ export async function createApiServer(
 ): Promise<ApiServer> {
   const log = deps.log ?? (() => {});
   const metrics = apiMetrics(deps.registry);
+  registerEtagCacheMetrics(deps.registry);
   const keys = new Map((init.keys ?? ALL_KEYS).map((k) => [k.key, k]));
   const loadResource =
     deps.loadResource ?? documentLoader(deps.store, new DocumentCache({ registry: deps.registry }));

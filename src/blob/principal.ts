@@ -11,7 +11,7 @@ import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { base58btc } from 'multiformats/bases/base58';
 import { Gauge, type Registry } from 'prom-client';
-import { ED25519_KEY_CACHE_SIZE } from '../constants.ts';
+import { ACCOUNT_ID_CACHE_SIZE, ED25519_KEY_CACHE_SIZE } from '../constants.ts';
 import { BlobError, InvalidInputError } from '../errors.ts';
 import type { AccountId, Principal } from '../types.ts';
 import { bytesKey } from './bytes-key.ts';
@@ -44,7 +44,7 @@ export function principalFromEd25519(publicKey: Uint8Array): Principal {
  * Account IDs of recent principals: base58 encoding is the costliest step of preparing a blob after
  * its signature check, and a node sees few distinct signers at a time.
  */
-const accountIds = new LRUCache<string, AccountId>({ max: ED25519_KEY_CACHE_SIZE });
+const accountIds = new LRUCache<string, AccountId>({ max: ACCOUNT_ID_CACHE_SIZE });
 
 export function accountIdFromPrincipal(p: Uint8Array): AccountId {
   const key = bytesKey(p);
@@ -60,7 +60,9 @@ export function accountIdFromPrincipal(p: Uint8Array): AccountId {
  * Valid account IDs already decoded: every API call naming a document parses its account ID, and
  * base58 decoding was ~12 µs of a ~220 µs ResourceMetadata request.
  */
-const principals = new LRUCache<string, Uint8Array>({ max: ED25519_KEY_CACHE_SIZE });
+const principals = new LRUCache<string, Uint8Array>({ max: ACCOUNT_ID_CACHE_SIZE });
+let principalHits = 0;
+let principalMisses = 0;
 
 /** Parses an account ID; only Ed25519 and P-256 principals of the right length are accepted. */
 export function principalFromAccountId(id: string): Principal {
@@ -71,7 +73,11 @@ export function principalFromAccountId(id: string): Principal {
   }
   const known = principals.get(id);
   // A copy: callers own what they get, and the cached bytes must not change under the cache.
-  if (known) return known.slice() as Principal;
+  if (known) {
+    principalHits++;
+    return known.slice() as Principal;
+  }
+  principalMisses++;
   let bytes: Uint8Array;
   try {
     bytes = base58btc.decode(id);
@@ -116,8 +122,9 @@ export function ed25519KeyCacheStats(): { hits: number; misses: number; size: nu
 }
 
 /**
- * Exposes this thread's KeyObject cache on `registry` (call once per registry; verification in
- * pool threads has a cache per thread, which those threads' own registries would report).
+ * Exposes this thread's KeyObject cache and account-ID parse cache on `registry` (call once per
+ * registry; verification in pool threads has a cache per thread, which those threads' own
+ * registries would report). The node registers the main thread's.
  */
 export function registerKeyCacheMetrics(registry: Registry): void {
   const gauge = (name: string, help: string, read: () => number) =>
@@ -135,6 +142,21 @@ export function registerKeyCacheMetrics(registry: Registry): void {
     'seedling_ed25519_key_cache_misses',
     'Ed25519 key cache misses since start',
     () => cacheMisses,
+  );
+  gauge(
+    'seedling_account_id_cache_entries',
+    'Account IDs kept decoded (principalFromAccountId)',
+    () => principals.size,
+  );
+  gauge(
+    'seedling_account_id_cache_hits',
+    'Account-ID parses answered from the cache',
+    () => principalHits,
+  );
+  gauge(
+    'seedling_account_id_cache_misses',
+    'Account-ID parses that decoded base58',
+    () => principalMisses,
   );
 }
 

@@ -38,6 +38,26 @@ describe('point lookups on the main thread', () => {
     assert.match(text, /seedling_main_lookup_seconds_count\{handler="api.renderPoint"\} 2/);
   });
 
+  it('reports the request path caches: a repeated card costs no digest and no base58 decode', async () => {
+    const id = `hm://${alice.accountId}/p`;
+    await node.get('ResourceMetadata', { id });
+    const digests = () => count(node, 'seedling_api_etag_digest_cache_misses', {});
+    const parses = () => count(node, 'seedling_account_id_cache_misses', {});
+    const hits = () => count(node, 'seedling_account_id_cache_hits', {});
+    const [digestsBefore, parsesBefore, hitsBefore] = [
+      await digests(),
+      await parses(),
+      await hits(),
+    ];
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await node.get('ResourceMetadata', { id })).status, 200);
+    }
+    assert.equal(await digests(), digestsBefore, 'the URL digest came from the cache');
+    assert.equal(await parses(), parsesBefore, 'the account ID came from the cache');
+    assert.ok((await hits()) >= hitsBefore + 3);
+    assert.ok((await count(node, 'seedling_api_etag_digest_cache_entries', {})) > 0);
+  });
+
   it('sends a filtered feed (which may scan) to the pool', async () => {
     const before = await count(node, 'seedling_reader_tasks_total', {
       handler: 'api.render',
