@@ -7,7 +7,7 @@
 
 /** Largest blob accepted, checked before hashing (BLOBS.md). */
 export const MAX_BLOB_BYTES = 2 * 1024 * 1024;
-/** Ed25519 KeyObjects kept by verifyEd25519 (LRU); a node sees few distinct signers at a time. */
+/** Signers' KeyObjects (Ed25519 and P-256) kept for verification (LRU); a node sees few distinct signers at a time. */
 export const ED25519_KEY_CACHE_SIZE = 1024;
 /** Account IDs kept decoded (LRU, each direction): every API call naming a document parses one. */
 export const ACCOUNT_ID_CACHE_SIZE = 1024;

@@ -94,8 +94,8 @@ export const check = {
     return value;
   },
   /**
-   * A principal: Ed25519 (0xed01 + 32 bytes) or P-256 (0x8024 + 33-byte compressed point). P-256 is
-   * accepted here and refused at signature verification (UNSUPPORTED_SIGNER), so the error says why.
+   * A principal: Ed25519 (0xed01 + 32 bytes) or P-256 (0x8024 + 33-byte compressed point); both
+   * are verified (principal.ts), and a P-256 point off the curve fails there as a bad signature.
    */
   principal(value: unknown, path: string): Uint8Array {
     const bytes = check.bytes(value, path);

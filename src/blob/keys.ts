@@ -12,9 +12,9 @@ import { accountIdFromPrincipal, principalFromEd25519 } from './principal.ts';
 export type KeyPair = {
   principal: Principal;
   accountId: AccountId;
-  /** Raw 32-byte Ed25519 public key. */
+  /** Raw public key: 32 bytes for Ed25519 (the keys this node makes), a 33-byte compressed point for P-256. */
   publicKey: Uint8Array;
-  /** 64-byte Ed25519 signature of `message`. */
+  /** 64-byte signature of `message`: Ed25519, or for P-256 r‖s over SHA-256 (WebCrypto's form). */
   sign(message: Uint8Array): Uint8Array;
   /** A copy of the 32-byte seed (secret: never log it). */
   seed(): Uint8Array;

@@ -1,6 +1,6 @@
 /**
  * Principals (multicodec-prefixed public keys), account IDs (their base58btc multibase form) and
- * Ed25519 signature checks.
+ * signature checks: Ed25519 (Seed's apps and CLI) and ECDSA P-256 (Seed's web signers, WebCrypto).
  *
  * Verification uses node:crypto (OpenSSL), several times faster than a JS implementation. Making a
  * KeyObject costs about as much as a verify, and a node sees the same few signers again and again,
@@ -18,8 +18,17 @@ import { bytesKey } from './bytes-key.ts';
 
 /** Multicodec `ed25519-pub` as an unsigned varint. */
 export const ED25519_PREFIX = [0xed, 0x01];
-/** Multicodec `p256-pub` as an unsigned varint (WebCrypto signers; not verified yet). */
+/** Multicodec `p256-pub` as an unsigned varint (WebCrypto signers), followed by a 33-byte compressed point. */
 export const P256_PREFIX = [0x80, 0x24];
+const P256_POINT_BYTES = 33;
+/**
+ * ASN.1 SubjectPublicKeyInfo header for a P-256 key (id-ecPublicKey, prime256v1) whose point is
+ * given compressed (33 bytes); OpenSSL decompresses it and rejects a point not on the curve.
+ */
+const SPKI_P256_COMPRESSED_HEADER = Buffer.from(
+  '3039301306072a8648ce3d020106082a8648ce3d030107032200',
+  'hex',
+);
 
 const ED25519_KEY_BYTES = 32;
 /** ASN.1 SubjectPublicKeyInfo header for an Ed25519 key (OID 1.3.101.112); the raw key follows. */
@@ -94,10 +103,49 @@ export function principalFromAccountId(id: string): Principal {
 /** The raw 32-byte Ed25519 key inside a principal. */
 export function ed25519PublicKey(p: Uint8Array): Uint8Array {
   if (isEd25519(p)) return p.subarray(2);
-  if (hasPrefix(p, P256_PREFIX)) {
-    throw new BlobError('UNSUPPORTED_SIGNER', 'ECDSA P-256 signers are not supported yet');
-  }
   throw new BlobError('BAD_PRINCIPAL', `not an Ed25519 principal (${p.length} bytes)`);
+}
+
+/** The signature scheme a principal names. */
+export type SignerKind = 'ed25519' | 'p256';
+
+/** BAD_PRINCIPAL (naming what it got) unless `p` is an Ed25519 or P-256 principal. */
+export function signerKind(p: Uint8Array): SignerKind {
+  if (isEd25519(p)) return 'ed25519';
+  if (isP256(p)) return 'p256';
+  const what = hasPrefix(p, ED25519_PREFIX)
+    ? `an Ed25519 principal of ${p.length} bytes (expected 34)`
+    : hasPrefix(p, P256_PREFIX)
+      ? `a P-256 principal of ${p.length} bytes (expected 35)`
+      : `a principal of an unknown key type (${p.length} bytes)`;
+  throw new BlobError('BAD_PRINCIPAL', `signer is ${what}`);
+}
+
+/**
+ * Whether `signature` (64 bytes) is `principal`'s signature of `message`: Ed25519, or ECDSA P-256
+ * over SHA-256 with the signature as r‖s (WebCrypto's form, as Seed's web signers make it).
+ * BAD_PRINCIPAL for any other principal.
+ */
+export function verifyPrincipalSignature(
+  principal: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  return signerKind(principal) === 'ed25519'
+    ? verifyEd25519(principal.subarray(2), message, signature)
+    : verifyP256(principal.subarray(2), message, signature);
+}
+
+/** ECDSA P-256 check of a 33-byte compressed point's signature (r‖s, 64 bytes) over SHA-256(message). */
+export function verifyP256(point: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (point.length !== P256_POINT_BYTES || signature.length !== 64) return false;
+  let key: KeyObject;
+  try {
+    key = keyObjectFor(point, SPKI_P256_COMPRESSED_HEADER);
+  } catch {
+    return false; // not a point on the curve: nothing it "signed" can verify
+  }
+  return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature);
 }
 
 /** True when `signature` is a valid Ed25519 signature of `message` by the raw 32-byte `publicKey`. */
@@ -109,7 +157,7 @@ export function verifyEd25519(
   if (publicKey.length !== ED25519_KEY_BYTES || signature.length !== 64) return false;
   let key: KeyObject;
   try {
-    key = keyObjectFor(publicKey);
+    key = keyObjectFor(publicKey, SPKI_ED25519_HEADER);
   } catch {
     return false; // not a valid curve point: nothing it "signed" can verify
   }
@@ -136,7 +184,11 @@ export function registerKeyCacheMetrics(registry: Registry): void {
         this.set(read());
       },
     });
-  gauge('seedling_ed25519_key_cache_entries', 'Ed25519 KeyObjects cached', () => keyCache.size);
+  gauge(
+    'seedling_ed25519_key_cache_entries',
+    'Signer KeyObjects cached (Ed25519 and P-256; the name predates P-256)',
+    () => keyCache.size,
+  );
   gauge('seedling_ed25519_key_cache_hits', 'Ed25519 key cache hits since start', () => cacheHits);
   gauge(
     'seedling_ed25519_key_cache_misses',
@@ -164,7 +216,8 @@ const keyCache = new Map<string, KeyObject>();
 let cacheHits = 0;
 let cacheMisses = 0;
 
-function keyObjectFor(publicKey: Uint8Array): KeyObject {
+/** A KeyObject for a raw public key after its SPKI header (Ed25519 keys are 32 bytes, P-256 points 33: keys never collide). */
+function keyObjectFor(publicKey: Uint8Array, spkiHeader: Buffer): KeyObject {
   const id = bytesKey(publicKey);
   const cached = keyCache.get(id);
   if (cached) {
@@ -175,7 +228,7 @@ function keyObjectFor(publicKey: Uint8Array): KeyObject {
   }
   cacheMisses++;
   const key = createPublicKey({
-    key: Buffer.concat([SPKI_ED25519_HEADER, publicKey]),
+    key: Buffer.concat([spkiHeader, publicKey]),
     format: 'der',
     type: 'spki',
   });
@@ -191,9 +244,9 @@ function isEd25519(p: Uint8Array): boolean {
   return p.length === 2 + ED25519_KEY_BYTES && hasPrefix(p, ED25519_PREFIX);
 }
 
-/** P-256 principals carry a 33-byte compressed point. */
+/** P-256 principals carry a 33-byte compressed point (0x02 or 0x03, then x). */
 function isP256(p: Uint8Array): boolean {
-  return p.length === 2 + 33 && hasPrefix(p, P256_PREFIX);
+  return p.length === 2 + P256_POINT_BYTES && hasPrefix(p, P256_PREFIX);
 }
 
 function hasPrefix(p: Uint8Array, prefix: number[]): boolean {

@@ -14,7 +14,7 @@
 import { BlobError, InvalidInputError } from '../errors.ts';
 import { encodeDagCbor } from './dag-cbor.ts';
 import type { KeyPair } from './keys.ts';
-import { ed25519PublicKey, verifyEd25519 } from './principal.ts';
+import { signerKind, verifyPrincipalSignature } from './principal.ts';
 
 /** Ed25519 and P-256 (r‖s) signatures are both 64 bytes. */
 export const SIG_BYTES = 64;
@@ -24,15 +24,16 @@ const MAJOR_MAP = 5;
 
 /** Throws BAD_SIGNATURE unless `sig` is `signer`'s signature of `bytes` with the sig field zeroed. */
 export function verifyBlobSignature(bytes: Uint8Array, signer: Uint8Array, sig: Uint8Array): void {
-  const publicKey = ed25519PublicKey(signer); // UNSUPPORTED_SIGNER for P-256, BAD_PRINCIPAL otherwise
+  const kind = signerKind(signer); // BAD_PRINCIPAL unless Ed25519 or P-256
   const offset = locateSignature(bytes);
   if (!sameSig(bytes, offset, sig)) {
     throw new BlobError('BAD_SIGNATURE', 'the sig given is not the one in the blob bytes', {
       field: 'sig',
     });
   }
-  if (!verifyEd25519(publicKey, signedBytes(bytes, offset), sig)) {
-    throw new BlobError('BAD_SIGNATURE', 'Ed25519 signature does not verify for the signer', {
+  if (!verifyPrincipalSignature(signer, signedBytes(bytes, offset), sig)) {
+    const scheme = kind === 'ed25519' ? 'Ed25519' : 'ECDSA P-256';
+    throw new BlobError('BAD_SIGNATURE', `${scheme} signature does not verify for the signer`, {
       field: 'sig',
     });
   }

@@ -5,7 +5,7 @@
  * It is pure CPU work and runs on pool threads (store-extension.ts `blob.verifyBatch`, INDEX's
  * `index.prepareBlobs`), never on the writer. Every failure is a BlobError with a stable code:
  * BLOB_TOO_LARGE, BAD_CID, UNSUPPORTED_CODEC, UNSUPPORTED_HASH, CID_MISMATCH, BLOB_MALFORMED,
- * BAD_PRINCIPAL, UNSUPPORTED_SIGNER, BAD_SIGNATURE.
+ * BAD_PRINCIPAL, BAD_SIGNATURE.
  */
 import type { CID } from 'multiformats/cid';
 import { MAX_BLOB_BYTES } from '../constants.ts';

@@ -161,7 +161,7 @@ describe('decodeStructuralBlob: forward compatibility', () => {
     assert.deepEqual([r.path, r.heads, r.generation], ['', [], 0]);
   });
 
-  it('accepts a P-256 principal as signer (refused later, at verification)', () => {
+  it('accepts a P-256 principal as signer (its signature is checked at verification)', () => {
     const p256 = new Uint8Array(35);
     p256.set([0x80, 0x24, 0x02]);
     const b = decodeMap(baseMap('Profile', { signer: p256 }));

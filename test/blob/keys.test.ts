@@ -156,11 +156,10 @@ test('account IDs round-trip; junk is InvalidInputError on field account', () =>
   assert.throws(() => principalFromAccountId(short), invalid('account'));
 });
 
-test('P-256 principals are UNSUPPORTED_SIGNER, others BAD_PRINCIPAL', () => {
+test('a P-256 principal is a valid account but not an Ed25519 key; junk is BAD_PRINCIPAL', () => {
   const p256 = new Uint8Array([...P256_PREFIX, 0x02, ...new Uint8Array(32).fill(7)]);
-  assert.throws(() => ed25519PublicKey(p256), blobCode('UNSUPPORTED_SIGNER'));
-  assert.throws(() => ed25519PublicKey(p256), /ECDSA P-256 signers are not supported yet/);
-  // P-256 account IDs parse (they are valid accounts), but cannot be verified yet
+  assert.throws(() => ed25519PublicKey(p256), blobCode('BAD_PRINCIPAL'));
+  // P-256 account IDs parse (they are valid accounts; their signatures verify, see p256.test.ts)
   assert.deepEqual(principalFromAccountId(accountIdFromPrincipal(p256)), p256);
   assert.throws(() => ed25519PublicKey(new Uint8Array([0x12, 0x20, 1])), blobCode('BAD_PRINCIPAL'));
   assert.throws(() => principalFromEd25519(new Uint8Array(33)), blobCode('BAD_PRINCIPAL'));

@@ -183,15 +183,15 @@ describe('tampering', () => {
     });
   });
 
-  it('a P-256 signer is UNSUPPORTED_SIGNER with a clear message', () => {
+  it('an Ed25519 signature claimed by a P-256 signer is BAD_SIGNATURE naming the scheme', () => {
     const p256 = new Uint8Array(35);
     p256.set([0x80, 0x24, 0x03]);
     assert.throws(
       () => verifyBlobSignature(data, p256, blob.sig),
       (err: unknown) =>
         err instanceof BlobError &&
-        err.code === 'UNSUPPORTED_SIGNER' &&
-        /ECDSA P-256 signers are not supported yet/.test(err.message),
+        err.code === 'BAD_SIGNATURE' &&
+        /ECDSA P-256 signature does not verify/.test(err.message),
     );
   });
 

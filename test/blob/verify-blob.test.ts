@@ -50,13 +50,13 @@ describe('verifyBlob', () => {
     });
   });
 
-  it('a P-256 signer is UNSUPPORTED_SIGNER, not a bad signature', () => {
+  it('a P-256 signer is checked as ECDSA P-256: a zero signature is BAD_SIGNATURE', () => {
     const signer = new Uint8Array(35);
     signer.set([0x80, 0x24, 0x02]);
     const data = encodeDagCbor({ type: 'Profile', signer, sig: new Uint8Array(64), ts: 1 });
     assert.throws(() => verifyBlob({ data }), {
-      code: 'UNSUPPORTED_SIGNER',
-      message: /ECDSA P-256 signers are not supported yet/,
+      code: 'BAD_SIGNATURE',
+      message: /ECDSA P-256 signature does not verify/,
     });
   });
 
