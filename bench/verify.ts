@@ -6,7 +6,9 @@
  *                 DAG-CBOR decode, typed decode, sig patch, verify), CIDs given as strings as
  *                 they arrive from peers (and, for reference, as CID objects);
  *   pool          the same on a piscina pool of os.availableParallelism() threads, batches of
- *                 blobs transferred as one buffer per task; and on a 1-thread pool for scaling.
+ *                 blobs transferred as one buffer per task; and on a 1-thread pool for scaling;
+ *   p256          the same blobs signed by ECDSA P-256 keys (Seed's web signers): raw
+ *                 node:crypto verify and verifyBlob, single thread.
  * Usage: node bench/verify.ts [--quick]. Prints a table, then one JSON line.
  */
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
@@ -14,9 +16,11 @@ import { availableParallelism } from 'node:os';
 import type { CID } from 'multiformats/cid';
 import { Piscina } from 'piscina';
 import { decodeStructuralBlob } from '../src/blob/decode-blob.ts';
+import type { KeyPair } from '../src/blob/keys.ts';
 import { signedBytes } from '../src/blob/signature.ts';
 import { verifyBlob } from '../src/blob/verify-blob.ts';
 import { makeComment, makeDocument, testKey } from '../test/fixtures/blob-factory.ts';
+import { p256Key } from '../test/fixtures/p256-key.ts';
 import type { PackedBatch } from './verify-worker.ts';
 
 const quick = process.argv.includes('--quick');
@@ -29,8 +33,7 @@ const SPKI_ED25519_HEADER = Buffer.from('302a300506032b6570032100', 'hex');
 
 type Blob = { cid: CID; cidText: string; data: Uint8Array };
 
-function buildBlobs(): Blob[] {
-  const keys = Array.from({ length: 8 }, (_, i) => testKey(`bench-${i}`));
+function buildBlobs(keys: KeyPair[]): Blob[] {
   const out: Blob[] = [];
   for (let d = 0; d < docs; d++) {
     const doc = makeDocument(keys[d % keys.length]!, { changes: 4, path: `/doc-${d}` });
@@ -70,6 +73,15 @@ function rawRound(msgs: { message: Uint8Array; sig: Uint8Array; key: KeyObject }
     if (!verify(null, m.message, m.key, m.sig)) throw new Error('raw verify failed');
 }
 
+/** ECDSA P-256 as Seed's web signers make it: SHA-256, signature r‖s. */
+function rawP256Round(msgs: { message: Uint8Array; sig: Uint8Array; key: KeyObject }[]): void {
+  for (const m of msgs) {
+    if (!verify('sha256', m.message, { key: m.key, dsaEncoding: 'ieee-p1363' }, m.sig)) {
+      throw new Error('raw P-256 verify failed');
+    }
+  }
+}
+
 function packBatch(blobs: Blob[]): PackedBatch {
   const total = blobs.reduce((n, b) => n + b.data.length, 0);
   const bytes = new Uint8Array(total);
@@ -101,7 +113,7 @@ async function poolRound(pool: Piscina, blobs: Blob[]): Promise<void> {
   for (const r of await Promise.all(tasks)) if (r.failed) throw new Error('pool verify failed');
 }
 
-const blobs = buildBlobs();
+const blobs = buildBlobs(Array.from({ length: 8 }, (_, i) => testKey(`bench-${i}`)));
 const avgBytes = Math.round(blobs.reduce((n, b) => n + b.data.length, 0) / blobs.length);
 const msgs = blobs.map((b) => {
   const blob = decodeStructuralBlob(b.data);
@@ -111,6 +123,13 @@ const msgs = blobs.map((b) => {
     type: 'spki',
   });
   return { message: signedBytes(b.data), sig: blob.sig, key };
+});
+const p256Keys = Array.from({ length: 8 }, () => p256Key());
+const p256Blobs = buildBlobs(p256Keys);
+const p256Msgs = p256Blobs.map((b) => {
+  const blob = decodeStructuralBlob(b.data);
+  const owner = p256Keys.find((k) => k.principal.every((x, i) => x === blob.signer[i]))!;
+  return { message: signedBytes(b.data), sig: blob.sig, key: createPublicKey(owner.privateKey) };
 });
 
 const pool1 = newPool(1);
@@ -131,14 +150,25 @@ const measures = [
   }),
   measure('pool1', () => poolRound(pool1, blobs)),
   measure('poolN', () => poolRound(poolN, blobs)),
+  measure('rawP256', () => rawP256Round(p256Msgs)),
+  measure('singleP256', () => {
+    for (const b of p256Blobs) verifyBlob({ cid: b.cidText, data: b.data });
+  }),
 ];
 try {
   await sampleAll(measures);
 } finally {
   await Promise.all([pool1.destroy(), poolN.destroy()]);
 }
-const [rawVerifyPerSec, singleThreadPerSec, singleThreadCidObjectPerSec, pool1PerSec, poolPerSec] =
-  measures.map((m) => m.best) as [number, number, number, number, number];
+const [
+  rawVerifyPerSec,
+  singleThreadPerSec,
+  singleThreadCidObjectPerSec,
+  pool1PerSec,
+  poolPerSec,
+  rawP256PerSec,
+  singleP256PerSec,
+] = measures.map((m) => m.best) as [number, number, number, number, number, number, number];
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(10);
 const rows: [string, number, string][] = [
@@ -147,6 +177,8 @@ const rows: [string, number, string][] = [
   ['verifyBlob, CID objects', singleThreadCidObjectPerSec, pctOf(singleThreadCidObjectPerSec)],
   ['piscina pool, 1 thread', pool1PerSec, pctOf(pool1PerSec)],
   [`piscina pool, ${poolThreads} threads`, poolPerSec, pctOf(poolPerSec)],
+  ['raw node:crypto P-256 verify', rawP256PerSec, pctOf(rawP256PerSec)],
+  ['verifyBlob, P-256 signers', singleP256PerSec, pctOf(singleP256PerSec)],
 ];
 function pctOf(n: number): string {
   return `${Math.round((100 * n) / rawVerifyPerSec)}%`;
@@ -170,5 +202,7 @@ console.log(
     poolPerSec: Math.round(poolPerSec),
     poolThreads,
     poolScaling: Number((poolPerSec / pool1PerSec).toFixed(2)),
+    rawP256VerifyPerSec: Math.round(rawP256PerSec),
+    singleThreadP256PerSec: Math.round(singleP256PerSec),
   }),
 );
