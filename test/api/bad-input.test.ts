@@ -114,6 +114,9 @@ describe('bad input', () => {
       ['ResourceMetadata', { id: `hm://${alice.accountId}/x`, bogus: '1' }, /^bogus: /],
       ['GetCID', { cid: 'not-a-cid' }, /^cid: /],
       ['Account', {}, /^id: /],
+      ['ListCommentsByAuthor', {}, /^authorId: /],
+      ['ListCommentsByAuthor', { authorId: 'hm://not-an-account' }, /^authorId: /],
+      ['GetCommentReplyCount', { id: `${alice.accountId}` }, /^id: /],
     ];
     for (const [key, params, pattern] of cases) {
       const res = await node.get(key, params);

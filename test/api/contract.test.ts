@@ -5,6 +5,7 @@ import type { ParamKind } from '../../src/api/api-key.ts';
 import { ALL_KEYS } from '../../src/api/keys/all-keys.ts';
 import { formatHmId } from '../../src/blob/hm-id.ts';
 import {
+  BASE_TS,
   makeCapability,
   makeComment,
   makeDocument,
@@ -34,6 +35,11 @@ const comment = makeComment(bob, {
   path: '/notes',
   version: [child.changes.at(-1)!.cid],
 });
+const reply = makeComment(
+  alice,
+  { space: alice.principal, path: '/notes', version: [child.changes.at(-1)!.cid] },
+  { replyParent: comment.cid, threadRoot: comment.cid, ts: BASE_TS + 20_000, text: 'Thanks' },
+);
 const capability = makeCapability(alice, bob.principal, { path: '/notes' });
 const profile = makeProfile(alice, { name: 'Alice' });
 
@@ -55,7 +61,7 @@ async function checkGet(key: string, params: Record<string, string>) {
 describe('Seed API contract', () => {
   before(async () => {
     node = await startTestNode();
-    const blobs = [...home.all, ...child.all, comment, capability, profile];
+    const blobs = [...home.all, ...child.all, comment, reply, capability, profile];
     const res = await node.post('PublishBlobs', publishBody(blobs));
     assert.equal(res.status, 200, res.text);
     assertMatchesOutput('PublishBlobs', res.body);
@@ -100,10 +106,47 @@ describe('Seed API contract', () => {
     const comments = await checkGet('ListComments', {
       targetId: JSON.stringify({ uid: alice.accountId, path: ['notes'] }),
     });
-    const list = comments.comments as { id: string }[];
-    assert.equal(list.length, 1);
-    await checkGet('Comment', { __value: list[0]!.id });
+    const list = comments.comments as { id: string; author: string }[];
+    assert.equal(list.length, 2);
+    const bobs = list.find((c) => c.author === bob.accountId)!;
+    await checkGet('Comment', { __value: bobs.id });
     await checkGet('ListCapabilities', { targetId: target });
+  });
+
+  it('ListCommentsByAuthor and GetCommentReplyCount', async () => {
+    const byJson = await checkGet('ListCommentsByAuthor', {
+      authorId: JSON.stringify({
+        id: `hm://${bob.accountId}`,
+        uid: bob.accountId,
+        path: null,
+        version: null,
+        blockRef: null,
+        blockRange: null,
+        hostname: null,
+        scheme: 'hm',
+      }),
+    });
+    const bobs = byJson.comments as { id: string; author: string }[];
+    assert.deepEqual(
+      bobs.map((c) => c.author),
+      [bob.accountId],
+    );
+    assert.ok((byJson.authors as Record<string, unknown>)[bob.accountId], 'author metadata');
+    const byText = await checkGet('ListCommentsByAuthor', { authorId: `hm://${alice.accountId}` });
+    assert.equal((byText.comments as unknown[]).length, 1, 'alice wrote the reply only');
+    const none = await checkGet('ListCommentsByAuthor', {
+      authorId: `hm://${testKey('silent').accountId}`,
+    });
+    assert.deepEqual(none.comments, []);
+
+    const count = async (id: string) =>
+      (await checkGet('GetCommentReplyCount', { id })) as unknown as number;
+    assert.equal(await count(bobs[0]!.id), 1);
+    const replies = (byText.comments as { id: string }[])[0]!.id;
+    assert.equal(await count(replies), 0);
+    const bad = await node.get('GetCommentReplyCount', { id: 'not-a-comment' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /comment ID/);
   });
 
   it('GetCID and DiscoveryStatus', async () => {
@@ -144,6 +187,7 @@ describe('keys match their schema files', () => {
     ListChanges: ['targetId'],
     ListCapabilities: ['targetId'],
     ListComments: ['targetId'],
+    ListCommentsByAuthor: ['authorId'],
   };
 
   it('every served key has a schema with its method', () => {

@@ -4,10 +4,12 @@ import { CommentKey } from './Comment.ts';
 import { DiscoverKey } from './Discover.ts';
 import { DiscoveryStatusKey } from './DiscoveryStatus.ts';
 import { GetCIDKey } from './GetCID.ts';
+import { GetCommentReplyCountKey } from './GetCommentReplyCount.ts';
 import { ListAccountsKey } from './ListAccounts.ts';
 import { ListCapabilitiesKey } from './ListCapabilities.ts';
 import { ListChangesKey } from './ListChanges.ts';
 import { ListCommentsKey } from './ListComments.ts';
+import { ListCommentsByAuthorKey } from './ListCommentsByAuthor.ts';
 import { ListEventsKey } from './ListEvents.ts';
 import { PrepareDocumentChangeKey } from './PrepareDocumentChange.ts';
 import { PublishBlobsKey } from './PublishBlobs.ts';
@@ -16,7 +18,11 @@ import { ResourceKey } from './Resource.ts';
 import { ResourceMetadataKey } from './ResourceMetadata.ts';
 import { ListSubscriptionsKey, SubscribeKey, UnsubscribeKey } from './Subscriptions.ts';
 
-/** Every key this node serves (SEED-API.md first tier, plus Seedling's `Discover` and subscriptions). Others answer 404 `Unknown query key`. */
+/**
+ * Every key this node serves: SEED-API.md's first tier, two of the next (`ListCommentsByAuthor`,
+ * `GetCommentReplyCount`), and Seedling's `Discover` and subscriptions. Others answer 404
+ * `Unknown query key`.
+ */
 export const ALL_KEYS: ApiKey[] = [
   ResourceKey,
   ResourceMetadataKey,
@@ -27,6 +33,8 @@ export const ALL_KEYS: ApiKey[] = [
   ListChangesKey,
   ListCommentsKey,
   CommentKey,
+  ListCommentsByAuthorKey,
+  GetCommentReplyCountKey,
   ListCapabilitiesKey,
   GetCIDKey,
   DiscoveryStatusKey,
