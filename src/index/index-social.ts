@@ -122,8 +122,8 @@ export function indexContactOnWriter(db: DatabaseSync, e: ContactEntry, now: num
   if (!old || isNewer(e.ts, e.cid, old.ts, old.cid)) {
     stmt(
       db,
-      `INSERT OR REPLACE INTO contacts (id, tsid, account, cid, subject, name, subscribe, ts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO contacts (id, tsid, account, cid, subject, name, subscribe, ts, signer)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       id,
       e.tsid,
@@ -133,6 +133,7 @@ export function indexContactOnWriter(db: DatabaseSync, e: ContactEntry, now: num
       e.name,
       e.subscribe ? JSON.stringify(e.subscribe) : null,
       e.ts,
+      e.author,
     );
   }
   appendEventOnWriter(

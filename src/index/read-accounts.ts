@@ -104,14 +104,18 @@ export function listContacts(db: DatabaseSync, args: unknown): { contacts: Conta
   const rows = stmt(
     db,
     bySubject
-      ? `SELECT id, tsid, account, cid, subject, name, subscribe, ts FROM contacts
+      ? `SELECT id, tsid, account, signer, cid, subject, name, subscribe, ts FROM contacts
          WHERE subject = ? ORDER BY account, id`
-      : `SELECT id, tsid, account, cid, subject, name, subscribe, ts FROM contacts
+      : `SELECT id, tsid, account, signer, cid, subject, name, subscribe, ts FROM contacts
          WHERE account = ? ORDER BY subject, id`,
-  ).all(who) as (Omit<ContactRow, 'subscribe'> & { subscribe: string | null })[];
+  ).all(who) as (Omit<ContactRow, 'subscribe' | 'signer'> & {
+    subscribe: string | null;
+    signer: string | null;
+  })[];
   return {
     contacts: rows.map((r) => ({
       ...r,
+      signer: r.signer ?? r.account,
       subscribe: r.subscribe ? parseJson(r.subscribe, null) : null,
     })),
   };

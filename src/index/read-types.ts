@@ -150,6 +150,8 @@ export type ContactRow = {
   tsid: string;
   /** Account that made the contact (the blob's `account`, else the signer). */
   account: string;
+  /** Account that signed the contact blob (the account itself, or a delegate of it). */
+  signer: string;
   cid: string;
   subject: string;
   name: string | null;

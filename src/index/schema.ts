@@ -189,6 +189,19 @@ CREATE INDEX events_by_account ON events (account, observed_time, id);
 CREATE INDEX events_by_cid ON events (cid);
 `;
 
+/**
+ * v41: the signer of each contact (Seed's `AccountContacts` / `SubjectContacts` show it; it differs
+ * from `account` when a delegate signed). Rows indexed before take it from their feed event, whose
+ * `author` is the signer, or else the account itself.
+ */
+const CONTACT_SIGNER_SQL = `
+ALTER TABLE contacts ADD COLUMN signer TEXT;
+UPDATE contacts SET signer = coalesce(
+  (SELECT e.author FROM events e WHERE e.cid = contacts.cid AND e.type = 'Contact' LIMIT 1),
+  account
+);
+`;
+
 export const migrations: Migration[] = [
   { version: 10, name: 'index: changes, refs, documents, pending', sql: CORE_SQL },
   {
@@ -196,4 +209,5 @@ export const migrations: Migration[] = [
     name: 'index: comments, capabilities, profiles, contacts, events',
     sql: SOCIAL_SQL,
   },
+  { version: 41, name: 'index: contact signers', sql: CONTACT_SIGNER_SQL },
 ];

@@ -8,6 +8,7 @@ import {
   BASE_TS,
   makeCapability,
   makeComment,
+  makeContact,
   makeDocument,
   makeProfile,
   testKey,
@@ -41,6 +42,10 @@ const reply = makeComment(
   { replyParent: comment.cid, threadRoot: comment.cid, ts: BASE_TS + 20_000, text: 'Thanks' },
 );
 const capability = makeCapability(alice, bob.principal, { path: '/notes' });
+const contact = makeContact(alice, bob.principal, {
+  name: 'Bob',
+  subscribe: { site: true, profile: false },
+});
 const profile = makeProfile(alice, { name: 'Alice' });
 
 let node: TestNode;
@@ -61,7 +66,7 @@ async function checkGet(key: string, params: Record<string, string>) {
 describe('Seed API contract', () => {
   before(async () => {
     node = await startTestNode();
-    const blobs = [...home.all, ...child.all, comment, reply, capability, profile];
+    const blobs = [...home.all, ...child.all, comment, reply, capability, contact, profile];
     const res = await node.post('PublishBlobs', publishBody(blobs));
     assert.equal(res.status, 200, res.text);
     assertMatchesOutput('PublishBlobs', res.body);
@@ -147,6 +152,29 @@ describe('Seed API contract', () => {
     const bad = await node.get('GetCommentReplyCount', { id: 'not-a-comment' });
     assert.equal(bad.status, 400);
     assert.match(bad.text, /comment ID/);
+  });
+
+  it('AccountContacts and SubjectContacts', async () => {
+    const mine = (await checkGet('AccountContacts', {
+      __value: alice.accountId,
+    })) as unknown as Record<string, unknown>[];
+    assert.equal(mine.length, 1);
+    assert.deepEqual(
+      [mine[0]!.subject, mine[0]!.account, mine[0]!.signer, mine[0]!.name, mine[0]!.subscribe],
+      [bob.accountId, alice.accountId, alice.accountId, 'Bob', { site: true, profile: false }],
+    );
+    const aboutBob = (await checkGet('SubjectContacts', {
+      __value: bob.accountId,
+    })) as unknown as Record<string, unknown>[];
+    assert.deepEqual(
+      aboutBob.map((c) => c.account),
+      [alice.accountId],
+    );
+    const none = await checkGet('SubjectContacts', { __value: alice.accountId });
+    assert.deepEqual(none, []);
+    const bad = await node.get('AccountContacts', { __value: 'nope' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /__value: .*not an account ID/);
   });
 
   it('GetCID and DiscoveryStatus', async () => {

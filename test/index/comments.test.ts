@@ -208,6 +208,7 @@ describe('profiles, accounts and contacts', () => {
     }).contacts;
     assert.equal(first.length, 1);
     assert.equal(first[0]!.subject, bob.accountId);
+    assert.equal(first[0]!.signer, alice.accountId, 'signed by the account itself');
     idx.putOk([
       makeContact(alice, bob.principal, {
         name: 'Robert',
@@ -228,6 +229,25 @@ describe('profiles, accounts and contacts', () => {
     assert.deepEqual(
       about.map((c) => [c.account, c.name]),
       [[alice.accountId, 'Robert']],
+    );
+  });
+
+  it('a contact signed by a delegate keeps the delegate as signer and the account as owner', () => {
+    const carol = testKey('carol');
+    idx.putOk([
+      makeCapability(alice, bob.principal, { role: 'AGENT', ts: BASE_TS + 41_000 }),
+      makeContact(bob, carol.principal, {
+        name: 'Carol',
+        account: alice.principal,
+        ts: BASE_TS + 42_000,
+      }),
+    ]);
+    const [contact] = idx.read<{ contacts: ContactRow[] }>('index.listContacts', {
+      subject: carol.accountId,
+    }).contacts;
+    assert.deepEqual(
+      [contact?.account, contact?.signer, contact?.name],
+      [alice.accountId, bob.accountId, 'Carol'],
     );
   });
 });

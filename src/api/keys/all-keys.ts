@@ -1,6 +1,7 @@
 import type { ApiKey } from '../api-key.ts';
 import { AccountKey } from './Account.ts';
 import { CommentKey } from './Comment.ts';
+import { AccountContactsKey, SubjectContactsKey } from './Contacts.ts';
 import { DiscoverKey } from './Discover.ts';
 import { DiscoveryStatusKey } from './DiscoveryStatus.ts';
 import { GetCIDKey } from './GetCID.ts';
@@ -19,9 +20,9 @@ import { ResourceMetadataKey } from './ResourceMetadata.ts';
 import { ListSubscriptionsKey, SubscribeKey, UnsubscribeKey } from './Subscriptions.ts';
 
 /**
- * Every key this node serves: SEED-API.md's first tier, two of the next (`ListCommentsByAuthor`,
- * `GetCommentReplyCount`), and Seedling's `Discover` and subscriptions. Others answer 404
- * `Unknown query key`.
+ * Every key this node serves: SEED-API.md's first tier, four of the next (`ListCommentsByAuthor`,
+ * `GetCommentReplyCount`, `AccountContacts`, `SubjectContacts`), and Seedling's `Discover` and
+ * subscriptions. Others answer 404 `Unknown query key`.
  */
 export const ALL_KEYS: ApiKey[] = [
   ResourceKey,
@@ -35,6 +36,8 @@ export const ALL_KEYS: ApiKey[] = [
   CommentKey,
   ListCommentsByAuthorKey,
   GetCommentReplyCountKey,
+  AccountContactsKey,
+  SubjectContactsKey,
   ListCapabilitiesKey,
   GetCIDKey,
   DiscoveryStatusKey,
