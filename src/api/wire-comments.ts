@@ -1,4 +1,4 @@
-import type { AccountRow, CommentRow, Json } from '../index/read-types.ts';
+import type { AccountRow, CommentList, CommentRow, Json } from '../index/read-types.ts';
 import { apiBlockFromStored } from '../index/replay/block-shape.ts';
 import type { BlockNode } from '../index/replay/document-state.ts';
 import { accountEntry, PUBLIC } from './wire-documents.ts';
@@ -64,3 +64,10 @@ export function wireAuthors(authors: Record<string, AccountRow>) {
   for (const [uid, row] of Object.entries(authors)) out[uid] = accountEntry(row);
   return out;
 }
+
+/** A comment listing as `ListComments` and `ListCommentsByAuthor` answer it: comments and their authors. */
+export function wireCommentList(list: CommentList) {
+  return { comments: list.comments.map(wireComment), authors: wireAuthors(list.authors) };
+}
+
+export type WireCommentList = ReturnType<typeof wireCommentList>;

@@ -1,16 +1,15 @@
 import type { CommentList } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
-import { type WireComment, wireAuthors, wireComment } from '../wire-comments.ts';
+import { type WireCommentList, wireCommentList } from '../wire-comments.ts';
 import { hmIdInput, joinPath } from '../wire-ids.ts';
 
 type Input = { account: string; path: string };
-type Output = { comments: WireComment[]; authors: ReturnType<typeof wireAuthors> };
 
 /**
  * `ListComments`: live comments on a document with their authors' metadata, so a discussion renders
  * from one answer. `targetId` is JSON by schema; packed `hm://…` text is accepted too.
  */
-export const ListCommentsKey: ApiKey<Input, Output> = {
+export const ListCommentsKey: ApiKey<Input, WireCommentList> = {
   key: 'ListComments',
   method: 'GET',
   params: { targetId: 'string' }, // packed hm:// text or the object's JSON: hmIdInput reads both
@@ -27,6 +26,6 @@ export const ListCommentsKey: ApiKey<Input, Output> = {
       args,
       signal: ctx.signal,
     });
-    return { comments: list.comments.map(wireComment), authors: wireAuthors(list.authors) };
+    return wireCommentList(list);
   },
 };

@@ -1,15 +1,13 @@
 import type { CommentList } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
-import { type WireComment, wireAuthors, wireComment } from '../wire-comments.ts';
+import { type WireCommentList, wireCommentList } from '../wire-comments.ts';
 import { hmIdInput } from '../wire-ids.ts';
-
-type Output = { comments: WireComment[]; authors: ReturnType<typeof wireAuthors> };
 
 /**
  * `ListCommentsByAuthor`: an account's live comments, newest first, with the author's metadata.
  * `authorId` is an UnpackedHypermediaId (JSON by schema); packed `hm://…` text is accepted too.
  */
-export const ListCommentsByAuthorKey: ApiKey<{ author: string }, Output> = {
+export const ListCommentsByAuthorKey: ApiKey<{ author: string }, WireCommentList> = {
   key: 'ListCommentsByAuthor',
   method: 'GET',
   params: { authorId: 'string' }, // packed hm:// text or the object's JSON: hmIdInput reads both
@@ -23,6 +21,6 @@ export const ListCommentsByAuthorKey: ApiKey<{ author: string }, Output> = {
       args,
       signal: ctx.signal,
     });
-    return { comments: list.comments.map(wireComment), authors: wireAuthors(list.authors) };
+    return wireCommentList(list);
   },
 };
