@@ -154,6 +154,29 @@ describe('Seed API contract', () => {
     assert.match(bad.text, /comment ID/);
   });
 
+  it('ListDiscussions: the thread on a document, and under a comment', async () => {
+    const targetId = formatHmId({ uid: alice.accountId, path: ['notes'] });
+    const all = await checkGet('ListDiscussions', { targetId });
+    const discussions = all.discussions as { id: string; comments: { author: string }[] }[];
+    assert.equal(discussions.length, 1);
+    assert.deepEqual(
+      discussions[0]!.comments.map((c) => c.author),
+      [bob.accountId, alice.accountId],
+      "bob's comment and alice's reply, one linear thread",
+    );
+    assert.deepEqual(all.citingDiscussions, []);
+    assert.ok((all.authors as Record<string, unknown>)[bob.accountId]);
+    const under = await checkGet('ListDiscussions', {
+      targetId: JSON.stringify({ uid: alice.accountId, path: ['notes'] }),
+      commentId: discussions[0]!.id,
+    });
+    const replies = under.discussions as { comments: { author: string }[] }[];
+    assert.deepEqual(
+      replies.map((d) => d.comments.map((c) => c.author)),
+      [[alice.accountId]],
+    );
+  });
+
   it('AccountContacts and SubjectContacts', async () => {
     const mine = (await checkGet('AccountContacts', {
       __value: alice.accountId,
@@ -216,6 +239,7 @@ describe('keys match their schema files', () => {
     ListCapabilities: ['targetId'],
     ListComments: ['targetId'],
     ListCommentsByAuthor: ['authorId'],
+    ListDiscussions: ['targetId'],
   };
 
   it('every served key has a schema with its method', () => {

@@ -11,6 +11,7 @@ import { ListCapabilitiesKey } from './ListCapabilities.ts';
 import { ListChangesKey } from './ListChanges.ts';
 import { ListCommentsKey } from './ListComments.ts';
 import { ListCommentsByAuthorKey } from './ListCommentsByAuthor.ts';
+import { ListDiscussionsKey } from './ListDiscussions.ts';
 import { ListEventsKey } from './ListEvents.ts';
 import { PrepareDocumentChangeKey } from './PrepareDocumentChange.ts';
 import { PublishBlobsKey } from './PublishBlobs.ts';
@@ -20,9 +21,9 @@ import { ResourceMetadataKey } from './ResourceMetadata.ts';
 import { ListSubscriptionsKey, SubscribeKey, UnsubscribeKey } from './Subscriptions.ts';
 
 /**
- * Every key this node serves: SEED-API.md's first tier, four of the next (`ListCommentsByAuthor`,
- * `GetCommentReplyCount`, `AccountContacts`, `SubjectContacts`), and Seedling's `Discover` and
- * subscriptions. Others answer 404 `Unknown query key`.
+ * Every key this node serves: SEED-API.md's first tier, five of the next (`ListCommentsByAuthor`,
+ * `GetCommentReplyCount`, `AccountContacts`, `SubjectContacts`, `ListDiscussions`), and
+ * Seedling's `Discover` and subscriptions. Others answer 404 `Unknown query key`.
  */
 export const ALL_KEYS: ApiKey[] = [
   ResourceKey,
@@ -35,6 +36,7 @@ export const ALL_KEYS: ApiKey[] = [
   ListCommentsKey,
   CommentKey,
   ListCommentsByAuthorKey,
+  ListDiscussionsKey,
   GetCommentReplyCountKey,
   AccountContactsKey,
   SubjectContactsKey,
