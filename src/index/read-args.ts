@@ -47,6 +47,17 @@ export function stringArg(value: unknown, field: string, max = 1_024): string {
   return value;
 }
 
+/** A comment ID `<authority account>/<tsid>`; the authority must be an account ID. */
+export function commentIdArg(value: unknown, field = 'id'): string {
+  const id = stringArg(value, field, 200);
+  const slash = id.indexOf('/');
+  if (slash <= 0 || slash === id.length - 1 || id.indexOf('/', slash + 1) >= 0) {
+    throw new InvalidInputError('must be a comment ID "<authority>/<tsid>"', { field });
+  }
+  accountArg(id.slice(0, slash), field);
+  return id;
+}
+
 export function optionalString(value: unknown, field: string, max = 1_024): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   return stringArg(value, field, max);

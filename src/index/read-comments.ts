@@ -1,7 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { InvalidInputError } from '../errors.ts';
 import { loadAccount } from './read-accounts.ts';
-import { accountArg, argsObject, pathArg, stringArg } from './read-args.ts';
+import { accountArg, argsObject, commentIdArg, pathArg, stringArg } from './read-args.ts';
 import type { AccountRow, CommentList, CommentRow, Json } from './read-types.ts';
 import { parseJson, stmt } from './statements.ts';
 
@@ -81,7 +80,7 @@ export function listCommentsByAuthor(db: DatabaseSync, args: unknown): CommentLi
 
 /** `index.commentReplyCount` {id: 'authority/tsid'} → {count}: live direct replies to any version of the comment. */
 export function commentReplyCount(db: DatabaseSync, args: unknown): { count: number } {
-  const id = stringArg(argsObject(args).id, 'id', 200);
+  const id = commentIdArg(argsObject(args).id);
   const row = stmt(
     db,
     `SELECT count(*) AS n FROM comments
@@ -113,12 +112,9 @@ export function getComment(db: DatabaseSync, args: unknown): CommentRow | null {
   const a = argsObject(args);
   let id: string | null;
   if (a.cid !== undefined) id = commentIdOf(db, stringArg(a.cid, 'cid', 200));
-  else if (a.id !== undefined) id = stringArg(a.id, 'id', 200);
+  else if (a.id !== undefined) id = commentIdArg(a.id);
   else id = `${accountArg(a.authority, 'authority')}/${stringArg(a.tsid, 'tsid', 32)}`;
   if (id === null) return null;
-  if (!id.includes('/')) {
-    throw new InvalidInputError('must be <authority>/<tsid>', { field: 'id' });
-  }
   const row = stmt(db, 'SELECT * FROM comments WHERE id = ?').get(id) as Row | undefined;
   return row ? toCommentRow(db, row) : null;
 }

@@ -1,4 +1,3 @@
-import { InvalidInputError } from '../../errors.ts';
 import type { ApiKey } from '../api-key.ts';
 
 /** `GetCommentReplyCount`: live direct replies to a comment (`id` = `<authority uid>/<tsid>`), any version. */
@@ -6,13 +5,8 @@ export const GetCommentReplyCountKey: ApiKey<{ id: string }, number> = {
   key: 'GetCommentReplyCount',
   method: 'GET',
   params: { id: 'string' },
-  toInput: (params) => {
-    const id = params.id;
-    if (typeof id !== 'string' || !/^z[1-9A-HJ-NP-Za-km-z]+\/[^/]+$/.test(id)) {
-      throw new InvalidInputError('must be a comment ID "<authority uid>/<tsid>"', { field: 'id' });
-    }
-    return { id };
-  },
+  // The index checks the ID's form (commentIdArg) and names the field.
+  toInput: (params) => ({ id: params.id as string }),
   cacheable: true,
   renderInPool: true,
   async run(ctx, args) {
