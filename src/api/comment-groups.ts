@@ -52,8 +52,8 @@ function descendants(id: string, replies: Map<string, WireComment[]>): WireComme
   const out: WireComment[] = [];
   const seen = new Set<string>([id]);
   const queue = [id];
-  for (let at = queue.shift(); at !== undefined; at = queue.shift()) {
-    for (const c of replies.get(at) ?? []) {
+  for (let i = 0; i < queue.length; i++) {
+    for (const c of replies.get(queue[i]!) ?? []) {
       if (seen.has(c.id)) continue;
       seen.add(c.id);
       out.push(c);

@@ -96,6 +96,10 @@ export function listCapabilities(
   return { capabilities };
 }
 
+/** v41 backfilled every signer; coalesce keeps the row type total all the same. */
+const CONTACT_COLUMNS =
+  'id, tsid, account, coalesce(signer, account) AS signer, cid, subject, name, subscribe, ts';
+
 /** `index.listContacts` {account} | {subject} → {contacts}: contacts an account made, or those about a subject. */
 export function listContacts(db: DatabaseSync, args: unknown): { contacts: ContactRow[] } {
   const a = argsObject(args);
@@ -104,18 +108,12 @@ export function listContacts(db: DatabaseSync, args: unknown): { contacts: Conta
   const rows = stmt(
     db,
     bySubject
-      ? `SELECT id, tsid, account, signer, cid, subject, name, subscribe, ts FROM contacts
-         WHERE subject = ? ORDER BY account, id`
-      : `SELECT id, tsid, account, signer, cid, subject, name, subscribe, ts FROM contacts
-         WHERE account = ? ORDER BY subject, id`,
-  ).all(who) as (Omit<ContactRow, 'subscribe' | 'signer'> & {
-    subscribe: string | null;
-    signer: string | null;
-  })[];
+      ? `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE subject = ? ORDER BY account, id`
+      : `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE account = ? ORDER BY subject, id`,
+  ).all(who) as (Omit<ContactRow, 'subscribe'> & { subscribe: string | null })[];
   return {
     contacts: rows.map((r) => ({
       ...r,
-      signer: r.signer ?? r.account,
       subscribe: r.subscribe ? parseJson(r.subscribe, null) : null,
     })),
   };

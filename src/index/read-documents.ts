@@ -72,16 +72,12 @@ function toDocumentRow(db: DatabaseSync, r: Row): DocumentRow {
       : null;
   const activity = Math.max(r.update_time ?? 0, r.comment_time ?? 0);
   return {
-    account: r.account,
-    path: r.path,
+    ...toDocumentHead(r.account, r.path, r),
     genesis: r.genesis,
     generation: r.generation,
-    heads: parseJson<string[]>(r.heads, []),
-    version: r.version,
     refCid: r.ref_cid,
     refAuthor: r.ref_author,
     refTime: r.ref_time,
-    metadata: parseJson<DocumentMetadata>(r.metadata, {}),
     name: r.name,
     summary: r.summary,
     icon: r.icon,
@@ -91,8 +87,6 @@ function toDocumentRow(db: DatabaseSync, r: Row): DocumentRow {
     updateTime: r.update_time,
     displayTime: r.display_time,
     activityTime: activity > 0 ? activity : null,
-    tombstone: r.tombstone === 1,
-    redirect: r.redirect ? parseJson(r.redirect, null) : null,
     childCount: r.child_count,
     commentCount: r.comment_count,
     latestComment: latest ? { ...latest } : null,
@@ -111,7 +105,15 @@ export function documentHead(db: DatabaseSync, args: unknown): DocumentHead | nu
   ).get(account, path) as
     | Pick<Row, 'heads' | 'version' | 'metadata' | 'tombstone' | 'redirect'>
     | undefined;
-  if (!r) return null;
+  return r ? toDocumentHead(account, path, r) : null;
+}
+
+/** The head fields of a documents row, parsed once for both `documentHead` and full rows. */
+function toDocumentHead(
+  account: string,
+  path: string,
+  r: Pick<Row, 'heads' | 'version' | 'metadata' | 'tombstone' | 'redirect'>,
+): DocumentHead {
   return {
     account,
     path,

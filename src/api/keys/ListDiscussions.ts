@@ -1,7 +1,7 @@
 import type { CommentList } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
 import { type CommentGroup, commentGroups } from '../comment-groups.ts';
-import { wireCommentList } from '../wire-comments.ts';
+import { type WireCommentList, wireCommentList } from '../wire-comments.ts';
 import { hmIdInput, joinPath } from '../wire-ids.ts';
 
 type Input = { account: string; path: string; commentId?: string };
@@ -15,7 +15,7 @@ export const ListDiscussionsKey: ApiKey<
   Input,
   {
     discussions: CommentGroup[];
-    authors: ReturnType<typeof wireCommentList>['authors'];
+    authors: WireCommentList['authors'];
     citingDiscussions: CommentGroup[];
   }
 > = {
