@@ -7,7 +7,7 @@
  * BLOB_TOO_LARGE, BAD_CID, UNSUPPORTED_CODEC, UNSUPPORTED_HASH, CID_MISMATCH, BLOB_MALFORMED,
  * BAD_PRINCIPAL, BAD_SIGNATURE.
  */
-import type { CID } from 'multiformats/cid';
+import { CID } from 'multiformats/cid';
 import { MAX_BLOB_BYTES } from '../constants.ts';
 import { BlobError } from '../errors.ts';
 import type { StructuralBlob, VerifiedBlob } from './blob-types.ts';
@@ -18,7 +18,8 @@ import { verifyBlobSignature } from './signature.ts';
 
 export type { VerifiedBlob } from './blob-types.ts';
 
-export type BlobInput = { cid?: string | CID; data: Uint8Array };
+/** `cid` as text, as a parsed CID, or as its binary form (sync's packed batches). */
+export type BlobInput = { cid?: string | CID | Uint8Array; data: Uint8Array };
 
 /**
  * Verifies one blob. Without a CID, the bytes are taken as DAG-CBOR when they decode to a
@@ -67,7 +68,17 @@ function tryDecode(data: Uint8Array): unknown {
   }
 }
 
-function toCid(cid: string | CID): CID {
+function toCid(cid: string | CID | Uint8Array): CID {
+  if (cid instanceof Uint8Array) {
+    try {
+      return CID.decode(cid);
+    } catch (cause) {
+      throw new BlobError('BAD_CID', `not a valid binary CID (${cid.byteLength} bytes)`, {
+        field: 'cid',
+        cause,
+      });
+    }
+  }
   if (typeof cid !== 'string') return cid;
   try {
     return parseCid(cid);

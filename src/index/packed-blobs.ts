@@ -1,5 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { InvalidInputError } from '../errors.ts';
+import { ownedView } from '../store/transfer.ts';
+import { unpackBlobBatch } from './blob-batch.ts';
 import type { IndexInput, PrepareFailure } from './index-input.ts';
 import { prepareBlobs } from './prepare-blobs.ts';
 
@@ -12,8 +14,11 @@ import { prepareBlobs } from './prepare-blobs.ts';
  * `node:v8` in the pool thread, the main thread only passes a byte array along, and the writer
  * unpacks and checks each item as it would a plain `index.putBlobs` payload (same process, same V8).
  *
- *   index.prepareBlobsPacked {blobs: [{cid?, data}], packSize} → PackedPrepared   (pool)
- *   index.putPackedBlobs     Uint8Array (one pack)              → PutResult[]      (writer)
+ *   index.prepareBlobsPacked {batch: BlobBatch, packSize} → PackedPrepared   (pool)
+ *   index.putPackedBlobs     Uint8Array (one pack)         → PutResult[]      (writer)
+ *
+ * Both ways the bytes are moved, not copied: the batch in (blob-batch.ts), the packs out (each its
+ * own ArrayBuffer, handed back with `transferring`).
  */
 
 export type PackedPrepared = {
@@ -28,9 +33,9 @@ export type PackedPrepared = {
 /** Most items per pack: the writer's `index.putBlobs` limit. */
 export const MAX_PACK_SIZE = 10_000;
 
-/** Pool side: verifies and decodes like `index.prepareBlobs`, then packs the accepted blobs. */
+/** Pool side: verifies and decodes a batch like `index.prepareBlobs`, then packs the accepted blobs. */
 export function prepareBlobsPacked(args: unknown): PackedPrepared {
-  const { blobs, packSize } = (args ?? {}) as { blobs?: unknown; packSize?: unknown };
+  const { batch, packSize } = (args ?? {}) as { batch?: unknown; packSize?: unknown };
   if (
     typeof packSize !== 'number' ||
     !Number.isInteger(packSize) ||
@@ -43,13 +48,13 @@ export function prepareBlobsPacked(args: unknown): PackedPrepared {
   }
   const accepted: IndexInput[] = [];
   const rejected: PrepareFailure[] = [];
-  for (const p of prepareBlobs(blobs)) {
+  for (const p of prepareBlobs(unpackBlobBatch(batch))) {
     if (p.kind === 'blob') accepted.push(p);
     else rejected.push(p);
   }
   const packs: Uint8Array[] = [];
   for (let at = 0; at < accepted.length; at += packSize) {
-    packs.push(serialize(accepted.slice(at, at + packSize)));
+    packs.push(ownedView(serialize(accepted.slice(at, at + packSize))));
   }
   return { packs, accepted: accepted.length, rejected };
 }

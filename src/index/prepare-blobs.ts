@@ -1,3 +1,4 @@
+import { CID } from 'multiformats/cid';
 import type {
   Capability,
   Change,
@@ -35,7 +36,6 @@ export function prepareBlobs(args: unknown): PreparedBlob[] {
 
 function prepareOne(item: unknown, i: number): PreparedBlob {
   const given = (item as { cid?: unknown } | null)?.cid;
-  const cidText = typeof given === 'string' ? given : null;
   try {
     if (typeof item !== 'object' || item === null) {
       throw new BlobError('BLOB_MALFORMED', 'must be an object {cid?, data}', {
@@ -43,10 +43,17 @@ function prepareOne(item: unknown, i: number): PreparedBlob {
       });
     }
     const { data } = item as { data?: unknown };
-    if (given !== undefined && given !== null && typeof given !== 'string') {
-      throw new BlobError('BAD_CID', 'must be a CID string', { field: `blobs[${i}].cid` });
+    if (
+      given !== undefined &&
+      given !== null &&
+      typeof given !== 'string' &&
+      !(given instanceof Uint8Array)
+    ) {
+      throw new BlobError('BAD_CID', 'must be a CID string (or its bytes)', {
+        field: `blobs[${i}].cid`,
+      });
     }
-    const verified = verifyBlob({ cid: cidText ?? undefined, data: data as Uint8Array });
+    const verified = verifyBlob({ cid: given ?? undefined, data: data as Uint8Array });
     const cid = verified.cid.toString();
     const blob = verified.blob;
     return {
@@ -61,7 +68,18 @@ function prepareOne(item: unknown, i: number): PreparedBlob {
     };
   } catch (err) {
     if (!(err instanceof SeedlingError)) throw err;
-    return { kind: 'error', cid: cidText, code: err.code, error: err.message };
+    return { kind: 'error', cid: cidTextOf(given), code: err.code, error: err.message };
+  }
+}
+
+/** The CID a failure names: as given, or the text of given bytes (null when they are no CID). */
+function cidTextOf(given: unknown): string | null {
+  if (typeof given === 'string') return given;
+  if (!(given instanceof Uint8Array)) return null;
+  try {
+    return CID.decode(given).toString();
+  } catch {
+    return null;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ReadHandler, WriteHandler } from '../store/extension.ts';
+import { transferring } from '../store/transfer.ts';
 import { prepareBlobsPacked, unpackPreparedBlobs } from './packed-blobs.ts';
 import { prepareBlobs } from './prepare-blobs.ts';
 import { putBlobsOnWriter } from './put-blobs.ts';
@@ -49,7 +50,13 @@ export const writeHandlers: Record<string, WriteHandler> = {
 
 export const readHandlers: Record<string, ReadHandler> = {
   'index.prepareBlobs': (_db, args) => prepareBlobs(args),
-  'index.prepareBlobsPacked': (_db, args) => prepareBlobsPacked(args),
+  'index.prepareBlobsPacked': (_db, args) => {
+    const out = prepareBlobsPacked(args);
+    return transferring(
+      out,
+      out.packs.map((p) => p.buffer as ArrayBuffer),
+    );
+  },
   'index.resourceMetadata': resourceMetadata,
   'index.documentHead': documentHead,
   'index.query': query,

@@ -77,6 +77,13 @@ type InFlight = {
  * reads, on threads of their own (invariant 4).
  */
 export type ReadLane = 'app' | 'lookup' | 'bulk';
+
+export type ReadOptions = {
+  signal?: AbortSignal;
+  lane?: ReadLane;
+  /** Buffers of `args` to move to the reader thread instead of copying; the caller must not use them after. */
+  transfer?: ArrayBuffer[];
+};
 type PoolName = 'app' | 'bulk';
 const POOLS: readonly PoolName[] = ['app', 'bulk'];
 
@@ -193,15 +200,15 @@ export class ReaderPool {
     op: string,
     handler: string,
     args: unknown,
-    signal?: AbortSignal,
-    lane: ReadLane = 'app',
+    options: ReadOptions = {},
   ): Promise<T> {
+    const { signal, lane = 'app', transfer } = options;
     if (lane === 'app') this.#lastAppAt = performance.now();
     const bulkPool = this.#pools.bulk;
     if (lane === 'bulk' && bulkPool) {
       const borrow = this.#borrowAppThread();
       this.#metrics.bulkOn[borrow ? 'app' : 'bulk'].inc();
-      if (!borrow) return this.#run<T>(bulkPool, op, handler, args, signal);
+      if (!borrow) return this.#run<T>(bulkPool, op, handler, args, signal, transfer);
     } else if (lane === 'bulk') {
       this.#metrics.bulkOn.app.inc();
     }
@@ -209,7 +216,7 @@ export class ReaderPool {
     const queue = lane === 'bulk' && bulkPool ? this.#appWaiting.bulk : this.#appWaiting.app;
     await this.#appThread(queue, op, handler, signal);
     try {
-      return await this.#run<T>(this.#pools.app, op, handler, args, signal);
+      return await this.#run<T>(this.#pools.app, op, handler, args, signal, transfer);
     } finally {
       if (lane === 'app') this.#lastAppAt = performance.now();
       // The thread goes straight to the next waiter (app reads first), so a read arriving right
@@ -281,6 +288,7 @@ export class ReaderPool {
     handler: string,
     args: unknown,
     signal?: AbortSignal,
+    transfer?: ArrayBuffer[],
   ): Promise<T> {
     if (this.#closed) throw new ClosedError('reader pool');
     if (signal?.aborted) throw new ReadAbortedError(op, handler, { cause: signal.reason });
@@ -298,7 +306,10 @@ export class ReaderPool {
     const queuedAt = epochMs();
     try {
       const task: ReadTask = { op, handler, args, slot };
-      const result = await pool.run(task, { signal: entry.controller.signal });
+      const result = await pool.run(task, {
+        signal: entry.controller.signal,
+        ...(transfer ? { transferList: transfer } : {}),
+      });
       return this.#settle<T>(op, handler, queuedAt, result);
     } catch (err) {
       throw this.#failure(op, handler, queuedAt, slot, entry, err);

@@ -10,15 +10,19 @@
  *    The main thread reads the slots for the oldest-read gauge and to stop over-long reads.
  * 3. Every outcome is returned as plain data (`ReadResult`): errors are serialized with their
  *    class and code, because structured clone would drop them.
+ * 4. A handler may answer `transferring(value, buffers)` (transfer.ts): those buffers are moved to
+ *    the caller, not copied, and the caller gets `value`.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { InvalidInputError, StoreError } from '../errors.ts';
 import { epochMs } from './epoch-ms.ts';
 import type { ReadHandler, StoreExtension } from './extension.ts';
 import { Generation } from './generation.ts';
 import { openDatabase } from './open-database.ts';
 import { setThreadNice } from './thread-priority.ts';
+import { splitTransfer } from './transfer.ts';
 import { type SerializedError, serializeError } from './writer-errors.ts';
 
 /** What the pool passes to each thread at start. */
@@ -64,8 +68,14 @@ export default async function runReadTask(task: ReadTask): Promise<ReadResult> {
       throw new InvalidInputError(`no read handler named ${task.handler}`, { field: 'handler' });
     }
     const ctx = { op: task.op, generation: generation.get() };
-    const value = await handler(loaded.db, task.args, ctx);
-    return { ok: true, value, startedAt, runMs: epochMs() - startedAt };
+    const { value, transfer } = splitTransfer(await handler(loaded.db, task.args, ctx));
+    const result: ReadResult = { ok: true, value, startedAt, runMs: epochMs() - startedAt };
+    if (transfer.length === 0) return result;
+    // piscina posts a "movable" answer with its transfer list and hands the caller the value.
+    return move({
+      [transferableSymbol]: transfer,
+      [valueSymbol]: result,
+    } as unknown as Parameters<typeof move>[0]) as unknown as ReadResult;
   } catch (err) {
     return { ok: false, error: serializeError(err), startedAt, runMs: epochMs() - startedAt };
   } finally {

@@ -51,6 +51,8 @@ export type ReadRequest = {
   signal?: AbortSignal;
   /** `bulk` for sync's heavy reads: their own threads, at a lower OS priority (reader-pool.ts, invariant 4). */
   lane?: ReadLane;
+  /** Buffers of `args` moved to the reader thread, not copied (the caller must not use them after). */
+  transfer?: ArrayBuffer[];
 };
 
 export type Store = {
@@ -236,7 +238,11 @@ function facade(
     generation,
     write: <T>(job: WriteJob) => writer.write<T>(job),
     read: <T>(req: ReadRequest) =>
-      readers.run<T>(req.op, req.handler, req.args, req.signal, req.lane),
+      readers.run<T>(req.op, req.handler, req.args, {
+        ...(req.signal ? { signal: req.signal } : {}),
+        ...(req.lane ? { lane: req.lane } : {}),
+        ...(req.transfer ? { transfer: req.transfer } : {}),
+      }),
     lookup: <T>(req: { op: string; handler: string; args: unknown }) =>
       lookups.run<T>(req.op, req.handler, req.args),
     depth: (cls) => writer.depth(cls),

@@ -4,6 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
 import { SYNC_WRITE_BATCH } from '../constants.ts';
+import { batchTransferList, packBlobBatch } from '../index/blob-batch.ts';
 import type { PackedPrepared } from '../index/packed-blobs.ts';
 import type { DocumentHead } from '../index/read-types.ts';
 import type { SeedlingNode } from '../net/node.ts';
@@ -89,9 +90,13 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
         ),
       // Accepted blobs come back packed (packed-blobs.ts): this thread only passes bytes along.
       verify: async (blobs) => {
-        const out = await read<PackedPrepared>('index.prepareBlobsPacked', {
-          blobs,
-          packSize: SYNC_WRITE_BATCH,
+        const batch = packBlobBatch(blobs.map((b) => ({ cid: b.cid.bytes, data: b.data })));
+        const out = await store.read<PackedPrepared>({
+          op: 'sync.index.prepareBlobsPacked',
+          handler: 'index.prepareBlobsPacked',
+          args: { batch, packSize: SYNC_WRITE_BATCH },
+          lane: 'bulk',
+          transfer: batchTransferList(batch),
         });
         return {
           acceptedCount: out.accepted,

@@ -50,7 +50,7 @@ export type SyncEngineDeps = {
   /** Stored bytes per multihash, null when absent. */
   getBlobs(multihashes: Uint8Array[]): Promise<(Uint8Array | null)[]>;
   /** Verifies fetched blobs off the main thread. */
-  verify(blobs: { cid: string; data: Uint8Array }[]): Promise<VerifiedBatch>;
+  verify(blobs: readonly FetchedBlob[]): Promise<VerifiedBatch>;
   /** Persists verified blobs through the writer's `sync` class (back-pressure: may wait). */
   persist(accepted: unknown): Promise<void>;
   /** Told about each peer that sent a bad blob. */
@@ -278,9 +278,7 @@ export class SyncEngine {
   }
 
   async #persistChunk(peer: PullPeer, blobs: FetchedBlob[], result: PullResult): Promise<void> {
-    const verified = await this.#deps.verify(
-      blobs.map((b) => ({ cid: b.cid.toString(), data: b.data })),
-    );
+    const verified = await this.#deps.verify(blobs);
     for (const bad of verified.rejected) {
       this.#metrics.rejected.inc({ code: bad.code });
       this.#deps.onHostilePeer?.(peerKey(peer), `${bad.code}: ${bad.message}`);

@@ -14,12 +14,13 @@ const bob = testKey('bob');
 const doc = makeDocument(alice, { changes: 3 });
 
 describe('verifyBlob', () => {
-  it('accepts every blob of a document, with or without the CID, string or object', () => {
+  it('accepts every blob of a document, with or without the CID, as string, object or bytes', () => {
     for (const { cid, data } of doc.all) {
       const a = verifyBlob({ cid, data });
       const b = verifyBlob({ cid: cid.toString(), data });
       const c = verifyBlob({ data });
-      for (const v of [a, b, c]) {
+      const d = verifyBlob({ cid: cid.bytes.slice(), data });
+      for (const v of [a, b, c, d]) {
         assert.ok(v.cid.equals(cid));
         assert.equal(v.codec, CODEC.dagCbor);
         assert.ok(v.blob !== null);
@@ -89,6 +90,18 @@ describe('verifyBlob', () => {
     assert.throws(() => verifyBlob({ cid: 'not-a-cid', data: doc.ref.data }), {
       code: 'BAD_CID',
       field: 'cid',
+    });
+    const trailing = new Uint8Array([...doc.ref.cid.bytes, 0]);
+    for (const bytes of [new Uint8Array([1, 0x71]), trailing, new Uint8Array(0)]) {
+      assert.throws(() => verifyBlob({ cid: bytes, data: doc.ref.data }), {
+        code: 'BAD_CID',
+        field: 'cid',
+        message: `cid: not a valid binary CID (${bytes.byteLength} bytes)`,
+      });
+    }
+    // The other blob's CID as bytes: a valid CID, not these bytes.
+    assert.throws(() => verifyBlob({ cid: doc.all[0]!.cid.bytes, data: doc.ref.data }), {
+      code: 'CID_MISMATCH',
     });
     assert.throws(() => verifyBlob({ data: 'x' as unknown as Uint8Array }), {
       code: 'BLOB_MALFORMED',

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
+import { batchTransferList, packBlobBatch } from '../../src/index/blob-batch.ts';
 import type { PreparedBlob, PutResult } from '../../src/index/index-input.ts';
 import type { PackedPrepared } from '../../src/index/packed-blobs.ts';
 import type {
@@ -123,11 +124,21 @@ describe('index store extension (threads)', () => {
       path: '/packed',
       title: 'Packed',
     });
-    const bad = { cid: doc.genesis.cid.toString(), data: doc.ref.data }; // bytes of another blob
-    const out = await read<PackedPrepared>('index.prepareBlobsPacked', {
-      blobs: [...doc.all.map((b) => ({ cid: b.cid.toString(), data: b.data })), bad],
-      packSize: 2,
+    const bad = { cid: doc.genesis.cid.bytes, data: doc.ref.data }; // bytes of another blob
+    const notACid = { cid: new Uint8Array([0x01, 0x71, 0xff]), data: doc.ref.data };
+    const batch = packBlobBatch([
+      ...doc.all.map((b) => ({ cid: b.cid.bytes, data: b.data })),
+      bad,
+      notACid,
+    ]);
+    const out = await store.read<PackedPrepared>({
+      op: 'test.sync',
+      handler: 'index.prepareBlobsPacked',
+      args: { batch, packSize: 2 },
+      lane: 'bulk',
+      transfer: batchTransferList(batch),
     });
+    assert.equal(batch.bytes.byteLength, 0, 'the batch moved to the pool thread, not copied');
     assert.equal(out.accepted, doc.all.length);
     assert.deepEqual(
       out.packs.map((p) => p instanceof Uint8Array),
@@ -136,7 +147,10 @@ describe('index store extension (threads)', () => {
     );
     assert.deepEqual(
       out.rejected.map((r) => [r.cid, r.code]),
-      [[bad.cid, 'CID_MISMATCH']],
+      [
+        [doc.genesis.cid.toString(), 'CID_MISMATCH'],
+        [null, 'BAD_CID'],
+      ],
     );
     const results: PutResult[] = [];
     for (const pack of out.packs) {
@@ -159,9 +173,16 @@ describe('index store extension (threads)', () => {
 
   it('refuses a bad pack size and a payload that is not a pack, and stores nothing from it', async () => {
     const doc = makeDocument(alice, { genesis: 'cli', changes: 0, path: '/nopack' });
-    const blobs = doc.all.map((b) => ({ data: b.data }));
+    const batch = packBlobBatch(doc.all.map((b) => ({ cid: b.cid.bytes, data: b.data })));
     for (const packSize of [0, 1.5, 'x', 10_001]) {
-      await assert.rejects(read('index.prepareBlobsPacked', { blobs, packSize }), /packSize/);
+      await assert.rejects(read('index.prepareBlobsPacked', { batch, packSize }), /packSize/);
+    }
+    const blobs = doc.all.map((b) => ({ cid: b.cid.toString(), data: b.data }));
+    for (const bad of [{ blobs }, { batch: { bytes: batch.bytes, ends: [3, 5] } }, {}]) {
+      await assert.rejects(
+        read('index.prepareBlobsPacked', { ...bad, packSize: 2 }),
+        /must be a blob batch/,
+      );
     }
     const eventsBefore = await read<EventPage>('index.listEvents', { pageSize: 100 });
     for (const payload of [new Uint8Array([1, 2, 3]), [{ kind: 'blob' }], 'text']) {

@@ -151,15 +151,38 @@ describe('ReaderPool', () => {
 
   test('an AbortSignal stops a running or not yet started read', async () => {
     const ac = new AbortController();
-    const read = pool.run('abort', 'test.holdSnapshot', { ms: 10_000 }, ac.signal);
+    const read = pool.run('abort', 'test.holdSnapshot', { ms: 10_000 }, { signal: ac.signal });
     await waitFor(() => pool.runningReads() > 0, 3_000);
     ac.abort();
     await assert.rejects(read, ReadAbortedError);
     await assert.rejects(
-      pool.run('abort', 'test.count', null, AbortSignal.abort()),
+      pool.run('abort', 'test.count', null, { signal: AbortSignal.abort() }),
       ReadAbortedError,
     );
     assert.equal(await pool.run('abort', 'test.count', null), 65);
+  });
+
+  test("buffers move both ways when asked: the sender's is detached, the answer arrives whole", async () => {
+    const bytes = new Uint8Array(4096).fill(3);
+    const out = (await pool.run(
+      'move',
+      'test.moveBytes',
+      { bytes, n: 1000 },
+      {
+        transfer: [bytes.buffer],
+      },
+    )) as { sum: number; out: Uint8Array };
+    assert.equal(out.sum, 3 * 4096, 'the handler saw the bytes');
+    assert.equal(bytes.byteLength, 0, 'the buffer moved to the reader thread (not copied)');
+    assert.equal(out.out.byteLength, 1000);
+    assert.equal(out.out[260], 260 % 251);
+    // Without a transfer list the caller keeps its bytes (a copy is sent).
+    const kept = new Uint8Array(16).fill(1);
+    const again = (await pool.run('move', 'test.moveBytes', { bytes: kept, n: 1 })) as {
+      sum: number;
+    };
+    assert.equal(again.sum, 16);
+    assert.equal(kept.byteLength, 16);
   });
 
   test('handler errors come back typed; unknown handlers name the field', async () => {
@@ -227,7 +250,7 @@ describe('ReaderPool lanes', () => {
       async (pool, registry) => {
         await pool.run('warm', 'test.count', null); // the app thread opens its connection
         const bulk = Array.from({ length: 3 }, () =>
-          pool.run('sync', 'test.holdSnapshot', { ms: 300 }, undefined, 'bulk'),
+          pool.run('sync', 'test.holdSnapshot', { ms: 300 }, { lane: 'bulk' }),
         );
         await waitFor(() => pool.runningReads() === 2, 2_000);
         assert.equal(
@@ -255,7 +278,7 @@ describe('ReaderPool lanes', () => {
       },
       async (pool) => {
         const app = await pool.run<number | null>('app', 'test.nice', null); // the app is active
-        const bulk = await pool.run<number | null>('sync', 'test.nice', null, undefined, 'bulk');
+        const bulk = await pool.run<number | null>('sync', 'test.nice', null, { lane: 'bulk' });
         if (process.platform === 'linux') {
           assert.equal(app, os.getPriority());
           assert.equal(bulk, 7);
@@ -277,28 +300,19 @@ describe('ReaderPool lanes', () => {
       },
       async (pool, registry) => {
         // No app read yet: the app is idle, so bulk reads take the app thread.
-        assert.equal(
-          await pool.run('sync', 'test.nice', null, undefined, 'bulk'),
-          os.getPriority(),
-        );
+        assert.equal(await pool.run('sync', 'test.nice', null, { lane: 'bulk' }), os.getPriority());
         // A sync lookup is not the app: it leaves the app idle.
-        await pool.run('sync', 'test.count', null, undefined, 'lookup');
-        assert.equal(
-          await pool.run('sync', 'test.nice', null, undefined, 'bulk'),
-          os.getPriority(),
-        );
+        await pool.run('sync', 'test.count', null, { lane: 'lookup' });
+        assert.equal(await pool.run('sync', 'test.nice', null, { lane: 'bulk' }), os.getPriority());
         // Activity noted without a read (an API request answered elsewhere) makes the app active.
         pool.noteAppActivity();
-        const niceAfterNote = await pool.run('sync', 'test.nice', null, undefined, 'bulk');
+        const niceAfterNote = await pool.run('sync', 'test.nice', null, { lane: 'bulk' });
         if (process.platform === 'linux') assert.equal(niceAfterNote, 7);
         await new Promise((r) => setTimeout(r, 150)); // idle again
-        assert.equal(
-          await pool.run('sync', 'test.nice', null, undefined, 'bulk'),
-          os.getPriority(),
-        );
+        assert.equal(await pool.run('sync', 'test.nice', null, { lane: 'bulk' }), os.getPriority());
         // An app read makes the app active: bulk keeps to its own (lower-priority) thread.
         await pool.run('app', 'test.count', null);
-        const nice = await pool.run('sync', 'test.nice', null, undefined, 'bulk');
+        const nice = await pool.run('sync', 'test.nice', null, { lane: 'bulk' });
         if (process.platform === 'linux') assert.equal(nice, 7);
         assert.equal(
           await metricValue(registry, 'seedling_reader_bulk_tasks_total', { threads: 'app' }),
@@ -314,9 +328,9 @@ describe('ReaderPool lanes', () => {
 
   test('on the app threads, an app read goes before bulk reads queued while the app was idle', async () => {
     await withPool(3, { threads: 1, bulkThreads: 1, appIdleMs: 50 }, async (pool) => {
-      await pool.run('sync', 'test.count', null, undefined, 'lookup'); // opens the connection
+      await pool.run('sync', 'test.count', null, { lane: 'lookup' }); // opens the connection
       const bulk = Array.from({ length: 3 }, () =>
-        pool.run('sync', 'test.holdSnapshot', { ms: 300 }, undefined, 'bulk'),
+        pool.run('sync', 'test.holdSnapshot', { ms: 300 }, { lane: 'bulk' }),
       );
       await waitFor(() => pool.runningReads() === 1, 2_000);
       const started = performance.now();
@@ -333,9 +347,9 @@ describe('ReaderPool lanes', () => {
       assert.equal(pool.bulkThreads, 0);
       assert.equal(await metricValue(registry, 'seedling_reader_threads', { lane: 'bulk' }), 0);
       pool.noteAppActivity(); // with lanes, bulk would now go to its own niced thread
-      assert.equal(await pool.run('sync', 'test.nice', null, undefined, 'bulk'), os.getPriority());
+      assert.equal(await pool.run('sync', 'test.nice', null, { lane: 'bulk' }), os.getPriority());
       const bulk = Array.from({ length: 2 }, () =>
-        pool.run('sync', 'test.holdSnapshot', { ms: 250 }, undefined, 'bulk'),
+        pool.run('sync', 'test.holdSnapshot', { ms: 250 }, { lane: 'bulk' }),
       );
       await waitFor(() => pool.runningReads() === 1, 2_000);
       const started = performance.now();
@@ -352,7 +366,7 @@ describe('ReaderPool lanes', () => {
       const busy = pool.run('app', 'test.holdSnapshot', { ms: 400 });
       await waitFor(() => pool.runningReads() === 1, 2_000);
       const ac = new AbortController();
-      const waiting = pool.run('app', 'test.count', null, ac.signal);
+      const waiting = pool.run('app', 'test.count', null, { signal: ac.signal });
       assert.equal(pool.queueSize, 1, 'the second read waits for the only app thread');
       assert.equal(
         await metricValue(registry, 'seedling_reader_queue_depth', { lane: 'app' }),
