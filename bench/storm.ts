@@ -54,7 +54,8 @@ const { values } = parseArgs({
 });
 const quick = values.quick ?? false;
 const peers = Number(values.peers ?? (quick ? 10 : 30));
-const docs = Number(values.docs ?? (quick ? 60 : 40));
+// Full run: sites of thousands of blobs (150 docs × 12 changes ≈ 2,250 blobs each, 67,620 in all), as #6 asks.
+const docs = Number(values.docs ?? (quick ? 60 : 150));
 const changes = Number(values.changes ?? (quick ? 10 : 12));
 const seconds = Number(values.seconds ?? (quick ? 12 : 60));
 const windows = Number(values.windows ?? 3);

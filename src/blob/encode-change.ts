@@ -6,8 +6,10 @@
  * genesis carries ops and a real ts). `deps` are sorted by their binary CID, as BLOBS.md requires,
  * so the same parents always give the same bytes.
  */
+
 import type { CID } from 'multiformats/cid';
 import type { BlockData, ChangeOp } from './blob-types.ts';
+import { compareBytes } from './compare-bytes.ts';
 
 /** What a caller gives to make a Change; the signer comes from the key. */
 export type ChangeFields = {
@@ -38,14 +40,6 @@ export function changeWireMap(f: ChangeFields): Record<string, unknown> {
 /** Sorts CIDs by their binary form (byte-wise, shorter first on a common prefix). */
 export function sortCids(cids: CID[]): CID[] {
   return [...cids].sort((a, b) => compareBytes(a.bytes, b.bytes));
-}
-
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
-  }
-  return a.length - b.length;
 }
 
 /** Wire map of one op; an Unknown op goes back out exactly as it came in. */

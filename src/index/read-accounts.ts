@@ -8,6 +8,7 @@ import type {
   AccountRow,
   CapabilityRow,
   ContactRow,
+  DocumentCollaborators,
   DocumentMetadata,
   GetCidResult,
   ProfileRow,
@@ -94,6 +95,28 @@ export function listCapabilities(
     .filter((r) => pathCovers(r.path, path) || pathCovers(path, r.path))
     .map((r) => ({ ...r, valid: isAuthorized(db, space, r.path, r.issuer) }));
   return { capabilities };
+}
+
+/**
+ * `index.documentCollaborators` {account, path} → DocumentCollaborators: the valid WRITER grants
+ * covering the document (its own path or an ancestor; agents are not collaborators), the site's
+ * subscribers when the document is the home, and the accounts both name.
+ */
+export function documentCollaborators(db: DatabaseSync, args: unknown): DocumentCollaborators {
+  const a = argsObject(args);
+  const space = accountArg(a.account);
+  const path = pathArg(a.path);
+  const grants = listCapabilities(db, { account: space, path }).capabilities.filter(
+    (c) => c.valid && pathCovers(c.path, path) && c.role.toUpperCase() === 'WRITER',
+  );
+  const subscribers =
+    path === ''
+      ? listContacts(db, { subject: space }).contacts.filter((c) => c.subscribe?.site === true)
+      : [];
+  const accounts: Record<string, AccountRow | null> = {};
+  for (const uid of [space, ...grants.map((g) => g.delegate), ...subscribers.map((c) => c.account)])
+    if (!(uid in accounts)) accounts[uid] = loadAccount(db, uid);
+  return { grants, subscribers, accounts };
 }
 
 /** v41 backfilled every signer; coalesce keeps the row type total all the same. */

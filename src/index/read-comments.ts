@@ -1,4 +1,11 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { parseCid } from '../blob/cid.ts';
+import { compareBytes } from '../blob/compare-bytes.ts';
+import { decodeDagCbor } from '../blob/dag-cbor.ts';
+import { decodeBlobValue } from '../blob/decode-blob.ts';
+import { getBlobByMultihash } from '../store/blobs-table.ts';
+import type { CommentEntry } from './index-input.ts';
+import { entryOf } from './prepare-blobs.ts';
 import { loadAccount } from './read-accounts.ts';
 import { accountArg, argsObject, commentIdArg, pathArg, stringArg } from './read-args.ts';
 import type { AccountRow, CommentList, CommentRow, Json } from './read-types.ts';
@@ -87,6 +94,54 @@ export function commentReplyCount(db: DatabaseSync, args: unknown): { count: num
      WHERE deleted = 0 AND reply_parent IN (SELECT cid FROM comment_versions WHERE comment_id = ?)`,
   ).get(id) as { n: number };
   return { count: row.n };
+}
+
+/**
+ * `index.commentVersions` {id: 'authority/tsid'} → CommentRow[]: every version of a comment that has
+ * a body, newest first — Seed's order: by ts, then by multihash, both descending. A deletion
+ * (empty body) is not a version to show; the versions before it still are. Each version is decoded
+ * from its stored blob, since the comments table keeps only the latest.
+ */
+export function commentVersions(db: DatabaseSync, args: unknown): CommentRow[] {
+  const id = commentIdArg(argsObject(args).id);
+  const head = stmt(db, 'SELECT * FROM comments WHERE id = ?').get(id) as Row | undefined;
+  if (!head) return [];
+  const versions = (
+    stmt(db, 'SELECT cid, ts FROM comment_versions WHERE comment_id = ?').all(id) as {
+      cid: string;
+      ts: number;
+    }[]
+  ).map((v) => ({ ...v, multihash: parseCid(v.cid, 'cid').multihash.bytes }));
+  versions.sort((a, b) => b.ts - a.ts || compareBytes(b.multihash, a.multihash));
+  const rows: CommentRow[] = [];
+  for (const v of versions) {
+    const entry = storedComment(db, v.cid, v.multihash);
+    if (!entry || entry.body.length === 0) continue;
+    rows.push(
+      toCommentRow(db, {
+        ...head,
+        version_cid: entry.cid,
+        version_ts: entry.ts,
+        target_account: entry.account,
+        target_path: entry.path,
+        target_version: entry.version.join('.'),
+        reply_parent: entry.replyParent,
+        thread_root: entry.threadRoot,
+        capability: entry.capability,
+        body: JSON.stringify(entry.body),
+        deleted: 0,
+      }),
+    );
+  }
+  return rows;
+}
+
+/** A stored Comment blob as its index entry (null if the blob is gone or is no comment). */
+function storedComment(db: DatabaseSync, cid: string, multihash: Uint8Array): CommentEntry | null {
+  const row = getBlobByMultihash(db, multihash);
+  if (!row) return null;
+  const entry = entryOf(decodeBlobValue(decodeDagCbor(row.data)), cid, row.data);
+  return entry?.type === 'Comment' ? entry : null;
 }
 
 function withAuthors(db: DatabaseSync, rows: Row[]): CommentList {

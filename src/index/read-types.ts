@@ -144,6 +144,16 @@ export type ProfileRow = {
   ts: number;
 };
 
+/** `index.documentCollaborators`: who may write a document, and who follows its site. */
+export type DocumentCollaborators = {
+  /** Valid writer grants on the document's path or an ancestor of it, oldest first. */
+  grants: CapabilityRow[];
+  /** At the site's root only: contacts about the space that subscribe to its site. */
+  subscribers: ContactRow[];
+  /** Every account named above and the space itself (null: nothing known of it). */
+  accounts: Record<string, AccountRow | null>;
+};
+
 export type ContactRow = {
   /** `<account>/<tsid>`. */
   id: string;

@@ -3,10 +3,18 @@ import { transferring } from '../store/transfer.ts';
 import { prepareBlobsPacked, unpackPreparedBlobs } from './packed-blobs.ts';
 import { prepareBlobs } from './prepare-blobs.ts';
 import { putBlobsOnWriter } from './put-blobs.ts';
-import { account, getCid, listAccounts, listCapabilities, listContacts } from './read-accounts.ts';
+import {
+  account,
+  documentCollaborators,
+  getCid,
+  listAccounts,
+  listCapabilities,
+  listContacts,
+} from './read-accounts.ts';
 import { documentChanges, listChanges } from './read-changes.ts';
 import {
   commentReplyCount,
+  commentVersions,
   getComment,
   listComments,
   listCommentsByAuthor,
@@ -22,7 +30,8 @@ import { indexStats } from './read-stats.ts';
  *
  *   index.prepareBlobs     [{cid?, data}]                 → PreparedBlob[]   (pool: verify + decode)
  *   index.putBlobs         PreparedBlob[]                 → PutResult[]      (writer)
- *   index.prepareBlobsPacked / index.putPackedBlobs: the same, packed for sync (packed-blobs.ts)
+ *   index.prepareBlobsPacked {batch, packSize} / index.putPackedBlobs pack: the same, packed for
+ *                          sync, the bytes moved between threads, not copied (packed-blobs.ts)
  *   index.resourceMetadata {account, path}                → DocumentRow | null
  *   index.documentHead     {account, path}                → DocumentHead | null (no counts)
  *   index.query            {account, path, mode, sort?, limit?} → {documents: DocumentRow[]}
@@ -33,8 +42,10 @@ import { indexStats } from './read-stats.ts';
  *   index.getComment       {authority, tsid} | {id} | {cid} → CommentRow | null
  *   index.listCommentsByAuthor {author}                   → {comments, authors}
  *   index.commentReplyCount {id}                          → {count}
+ *   index.commentVersions  {id}                           → CommentRow[] (newest first)
  *   index.listCapabilities {account, path}                → {capabilities}
  *   index.listContacts     {account} | {subject}          → {contacts}
+ *   index.documentCollaborators {account, path}           → DocumentCollaborators
  *   index.account          {id}                           → AccountRow | null
  *   index.listAccounts     {}                             → {accounts}
  *   index.getCid           {cid}                          → {cid, codec, data} | null
@@ -67,8 +78,10 @@ export const readHandlers: Record<string, ReadHandler> = {
   'index.getComment': getComment,
   'index.listCommentsByAuthor': listCommentsByAuthor,
   'index.commentReplyCount': commentReplyCount,
+  'index.commentVersions': commentVersions,
   'index.listCapabilities': listCapabilities,
   'index.listContacts': listContacts,
+  'index.documentCollaborators': documentCollaborators,
   'index.account': account,
   'index.listAccounts': (db) => listAccounts(db),
   'index.getCid': getCid,

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ParamKind } from '../../src/api/api-key.ts';
 import { ALL_KEYS } from '../../src/api/keys/all-keys.ts';
 import { formatHmId } from '../../src/blob/hm-id.ts';
+import { createTsid } from '../../src/blob/tsid.ts';
 import {
   BASE_TS,
   makeCapability,
@@ -29,6 +30,7 @@ import {
 
 const alice = testKey('alice');
 const bob = testKey('bob');
+const carol = testKey('carol');
 const home = makeDocument(alice, { genesis: 'cli', title: 'Alice home', changes: 1 });
 const child = makeDocument(alice, { path: '/notes', title: 'Notes', changes: 2 });
 const comment = makeComment(bob, {
@@ -41,7 +43,20 @@ const reply = makeComment(
   { space: alice.principal, path: '/notes', version: [child.changes.at(-1)!.cid] },
   { replyParent: comment.cid, threadRoot: comment.cid, ts: BASE_TS + 20_000, text: 'Thanks' },
 );
+/** Bob edits his comment: same ID (its TSID), a later ts. */
+const commentEdit = makeComment(
+  bob,
+  { space: alice.principal, path: '/notes', version: [child.changes.at(-1)!.cid] },
+  { id: createTsid(BASE_TS + 10_000, comment.data), ts: BASE_TS + 15_000, text: 'Nice post!' },
+);
 const capability = makeCapability(alice, bob.principal, { path: '/notes' });
+/** Carol may act for Alice everywhere, as an agent: not a collaborator. */
+const agent = makeCapability(alice, carol.principal, { path: '', role: 'AGENT' });
+/** Carol follows Alice's site. */
+const follow = makeContact(carol, alice.principal, {
+  name: 'Alice',
+  subscribe: { site: true, profile: false },
+});
 const contact = makeContact(alice, bob.principal, {
   name: 'Bob',
   subscribe: { site: true, profile: false },
@@ -66,7 +81,18 @@ async function checkGet(key: string, params: Record<string, string>) {
 describe('Seed API contract', () => {
   before(async () => {
     node = await startTestNode();
-    const blobs = [...home.all, ...child.all, comment, reply, capability, contact, profile];
+    const blobs = [
+      ...home.all,
+      ...child.all,
+      comment,
+      commentEdit,
+      reply,
+      capability,
+      agent,
+      contact,
+      follow,
+      profile,
+    ];
     const res = await node.post('PublishBlobs', publishBody(blobs));
     assert.equal(res.status, 200, res.text);
     assertMatchesOutput('PublishBlobs', res.body);
@@ -177,6 +203,76 @@ describe('Seed API contract', () => {
     );
   });
 
+  it('ListCommentVersions: the edit history, newest first; unknown is 404, malformed 400', async () => {
+    const id = `${bob.accountId}/${createTsid(BASE_TS + 10_000, comment.data)}`;
+    const out = await checkGet('ListCommentVersions', { id });
+    const versions = out.versions as { id: string; version: string; content: unknown[] }[];
+    assert.deepEqual(
+      versions.map((v) => [v.id, v.version]),
+      [
+        [id, commentEdit.cid.toString()],
+        [id, comment.cid.toString()],
+      ],
+    );
+    const unknown = await node.get('ListCommentVersions', {
+      id: `${carol.accountId}/zzzzzzzzzzzzz`,
+    });
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.text, /no comment .* or it was deleted/);
+    const bad = await node.get('ListCommentVersions', { id: 'not-a-comment' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /comment ID/);
+  });
+
+  it('ListDocumentCollaborators: writers by where they were granted, site members at the home', async () => {
+    type Grant = { accountUid: string; role: string; grantId: { id: string } };
+    type Member = { account: { uid: string }; role: string };
+    const notes = await checkGet('ListDocumentCollaborators', {
+      targetId: JSON.stringify({ uid: alice.accountId, path: ['notes'] }),
+    });
+    assert.equal(notes.publisherUid, alice.accountId);
+    assert.deepEqual(notes.parentCapabilities, []);
+    const granted = notes.grantedCapabilities as Grant[];
+    assert.deepEqual(
+      granted.map((g) => [g.accountUid, g.role, g.grantId.id]),
+      [[bob.accountId, 'writer', `hm://${alice.accountId}/notes`]],
+      'the agent grant on the whole space is no collaborator',
+    );
+    assert.deepEqual(
+      (notes.grantedMembers as Member[]).map((m) => [m.account.uid, m.role]),
+      [[bob.accountId, 'writer']],
+    );
+    assert.deepEqual(notes.members, [], 'members are listed at the home only');
+    assert.ok((notes.accounts as Record<string, unknown>)[bob.accountId]);
+
+    const below = await checkGet('ListDocumentCollaborators', {
+      targetId: formatHmId({ uid: alice.accountId, path: ['notes', 'deeper'] }),
+    });
+    assert.deepEqual(
+      (below.parentCapabilities as Grant[]).map((g) => g.accountUid),
+      [bob.accountId],
+      'a grant on /notes covers /notes/deeper, from a parent',
+    );
+    assert.deepEqual(below.grantedCapabilities, []);
+
+    const site = await checkGet('ListDocumentCollaborators', {
+      targetId: formatHmId({ uid: alice.accountId, path: [] }),
+    });
+    assert.deepEqual(site.parentCapabilities, []);
+    assert.deepEqual(site.grantedCapabilities, []);
+    assert.deepEqual(
+      (site.members as Member[]).map((m) => [m.account.uid, m.role]),
+      [[carol.accountId, 'member']],
+    );
+    const accounts = site.accounts as Record<string, { metadata: { name?: string } | null }>;
+    assert.equal(accounts[alice.accountId]?.metadata?.name, 'Alice', 'her profile over her home');
+    assert.equal(accounts[carol.accountId]?.metadata, null, 'nothing known of carol');
+
+    const bad = await node.get('ListDocumentCollaborators', { targetId: 'hm://not an id' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /targetId/);
+  });
+
   it('AccountContacts and SubjectContacts', async () => {
     const mine = (await checkGet('AccountContacts', {
       __value: alice.accountId,
@@ -193,7 +289,7 @@ describe('Seed API contract', () => {
       aboutBob.map((c) => c.account),
       [alice.accountId],
     );
-    const none = await checkGet('SubjectContacts', { __value: alice.accountId });
+    const none = await checkGet('SubjectContacts', { __value: testKey('silent').accountId });
     assert.deepEqual(none, []);
     const bad = await node.get('AccountContacts', { __value: 'nope' });
     assert.equal(bad.status, 400);
@@ -240,6 +336,7 @@ describe('keys match their schema files', () => {
     ListComments: ['targetId'],
     ListCommentsByAuthor: ['authorId'],
     ListDiscussions: ['targetId'],
+    ListDocumentCollaborators: ['targetId'],
   };
 
   it('every served key has a schema with its method', () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { CID } from 'multiformats/cid';
 import type { Change } from '../../src/blob/blob-types.ts';
 import { CODEC, cidForBytes, HASH_CODE } from '../../src/blob/cid.ts';
+import { compareBytes } from '../../src/blob/compare-bytes.ts';
 import {
   createChange,
   createComment,
@@ -11,7 +12,6 @@ import {
   createRef,
 } from '../../src/blob/create-blob.ts';
 import { decodeDagCbor } from '../../src/blob/dag-cbor.ts';
-import { compareBytes } from '../../src/blob/encode-change.ts';
 import { verifyBlob } from '../../src/blob/verify-blob.ts';
 import { BlobError } from '../../src/errors.ts';
 import { BASE_TS, makeDocument, testKey } from '../fixtures/blob-factory.ts';

@@ -81,6 +81,57 @@ describe('comments', () => {
     assert.equal(row.latestComment?.id, second.id);
   });
 
+  it('commentVersions: every version with a body, newest first (ts, then multihash); deletions are not versions', () => {
+    const { doc, target, root, reply } = setup();
+    idx.putOk([...doc.all, root, reply]);
+    const rootRow = list().comments[0]!;
+    const edit = (ts: number, text: string) =>
+      createComment(
+        {
+          ts,
+          ...target,
+          body: text ? [{ id: 'c1', type: 'Paragraph', text, children: [] }] : [],
+          id: rootRow.tsid,
+        },
+        bob,
+      );
+    const [tieA, tieB] = [edit(BASE_TS + 12_000, 'Tie A'), edit(BASE_TS + 12_000, 'Tie B')];
+    const deletion = edit(BASE_TS + 13_000, '');
+    // Arrival order is not the answer's order.
+    idx.putOk([deletion, tieB, tieA]);
+    const versions = idx.read<CommentRow[]>('index.commentVersions', { id: rootRow.id });
+    const [hi, lo] =
+      Buffer.compare(tieA.cid.multihash.bytes, tieB.cid.multihash.bytes) > 0
+        ? [tieA, tieB]
+        : [tieB, tieA];
+    assert.deepEqual(
+      versions.map((v) => v.version),
+      [hi.cid.toString(), lo.cid.toString(), root.cid.toString()],
+    );
+    assert.deepEqual(
+      versions.map((v) => (v.content[0] as { text: string }).text),
+      [...[hi, lo].map((b): string => (b === tieA ? 'Tie A' : 'Tie B')), 'First!'],
+    );
+    for (const v of versions) {
+      assert.equal(v.id, rootRow.id);
+      assert.equal(v.createTime, BASE_TS + 10_000, "every version keeps the comment's createTime");
+      assert.equal(v.deleted, false);
+      assert.equal(v.targetPath, '/post');
+    }
+    assert.deepEqual(
+      versions.map((v) => v.updateTime),
+      [BASE_TS + 12_000, BASE_TS + 12_000, BASE_TS + 10_000],
+    );
+    // The reply has one version; an unknown comment has none; a malformed ID is refused.
+    const replyId = list(true).comments.find((c) => c.author === carol.accountId)!.id;
+    assert.equal(idx.read<CommentRow[]>('index.commentVersions', { id: replyId }).length, 1);
+    assert.deepEqual(
+      idx.read<CommentRow[]>('index.commentVersions', { id: `${carol.accountId}/zzzzzzzzzzzzz` }),
+      [],
+    );
+    assert.throws(() => idx.read('index.commentVersions', { id: 'nope' }), /comment ID/);
+  });
+
   it('an empty body with the same id deletes; an edit replaces the body and keeps createTime', () => {
     const { doc, target, root, reply } = setup();
     idx.putOk([...doc.all, root, reply]);

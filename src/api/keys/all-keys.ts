@@ -11,7 +11,9 @@ import { ListCapabilitiesKey } from './ListCapabilities.ts';
 import { ListChangesKey } from './ListChanges.ts';
 import { ListCommentsKey } from './ListComments.ts';
 import { ListCommentsByAuthorKey } from './ListCommentsByAuthor.ts';
+import { ListCommentVersionsKey } from './ListCommentVersions.ts';
 import { ListDiscussionsKey } from './ListDiscussions.ts';
+import { ListDocumentCollaboratorsKey } from './ListDocumentCollaborators.ts';
 import { ListEventsKey } from './ListEvents.ts';
 import { PrepareDocumentChangeKey } from './PrepareDocumentChange.ts';
 import { PublishBlobsKey } from './PublishBlobs.ts';
@@ -21,8 +23,9 @@ import { ResourceMetadataKey } from './ResourceMetadata.ts';
 import { ListSubscriptionsKey, SubscribeKey, UnsubscribeKey } from './Subscriptions.ts';
 
 /**
- * Every key this node serves: SEED-API.md's first tier, five of the next (`ListCommentsByAuthor`,
- * `GetCommentReplyCount`, `AccountContacts`, `SubjectContacts`, `ListDiscussions`), and
+ * Every key this node serves: SEED-API.md's first tier, seven of the next (`ListCommentsByAuthor`,
+ * `GetCommentReplyCount`, `ListCommentVersions`, `AccountContacts`, `SubjectContacts`,
+ * `ListDiscussions`, `ListDocumentCollaborators`), and
  * Seedling's `Discover` and subscriptions. Others answer 404 `Unknown query key`.
  */
 export const ALL_KEYS: ApiKey[] = [
@@ -38,9 +41,11 @@ export const ALL_KEYS: ApiKey[] = [
   ListCommentsByAuthorKey,
   ListDiscussionsKey,
   GetCommentReplyCountKey,
+  ListCommentVersionsKey,
   AccountContactsKey,
   SubjectContactsKey,
   ListCapabilitiesKey,
+  ListDocumentCollaboratorsKey,
   GetCIDKey,
   DiscoveryStatusKey,
   PublishBlobsKey,

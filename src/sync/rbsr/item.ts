@@ -6,6 +6,7 @@
  * prefix; an item lies at or above a bound when its (ts, id) compares ≥ (bound.ts, bound.prefix)
  * byte-wise. The upper end of the whole set is the bound with ts = Infinity.
  */
+import { compareBytes } from '../../blob/compare-bytes.ts';
 
 export type SyncItem = { readonly ts: number; readonly id: Uint8Array };
 
@@ -13,15 +14,6 @@ export type Bound = { readonly ts: number; readonly prefix: Uint8Array };
 
 export const MIN_BOUND: Bound = { ts: 0, prefix: new Uint8Array(0) };
 export const MAX_BOUND: Bound = { ts: Number.POSITIVE_INFINITY, prefix: new Uint8Array(0) };
-
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.byteLength, b.byteLength);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
-  }
-  return a.byteLength - b.byteLength;
-}
 
 export function compareItems(a: SyncItem, b: SyncItem): number {
   return a.ts !== b.ts ? a.ts - b.ts : compareBytes(a.id, b.id);
