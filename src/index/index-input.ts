@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.ts';
+import type { LinkEntry } from './links.ts';
 import type { Json } from './read-types.ts';
 
 /**
@@ -24,6 +25,8 @@ export type ChangeEntry = EntryBase & {
   depth: number | null;
   /** Document-level attributes (SetAttributes on block '' and deprecated SetKey), in op order. */
   attrs: { key: string[]; value: Json }[];
+  /** Links its blocks make (links.ts). */
+  links: LinkEntry[];
 };
 
 export type RefEntry = EntryBase & {
@@ -57,6 +60,8 @@ export type CommentEntry = EntryBase & {
   replyParent: string | null;
   threadRoot: string | null;
   capability: string | null;
+  /** Links its body makes, and its target (links.ts). */
+  links: LinkEntry[];
 };
 
 export type ProfileEntry = EntryBase & {
@@ -145,5 +150,8 @@ function checkEntry(value: unknown, field: string): void {
   }
   if (typeof e.cid !== 'string' || typeof e.author !== 'string' || !Number.isSafeInteger(e.ts)) {
     throw new InvalidInputError('cid, author and ts are required', { field });
+  }
+  if ((e.type === 'Change' || e.type === 'Comment') && !Array.isArray(e.links)) {
+    throw new InvalidInputError('must be an array of links', { field: `${field}.links` });
   }
 }

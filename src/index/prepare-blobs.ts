@@ -14,6 +14,7 @@ import { createTsid } from '../blob/tsid.ts';
 import { verifyBlob } from '../blob/verify-blob.ts';
 import { BlobError, InvalidInputError, SeedlingError } from '../errors.ts';
 import type { IndexEntry, PreparedBlob } from './index-input.ts';
+import { changeLinks, commentLinks } from './links.ts';
 import type { Json } from './read-types.ts';
 
 /**
@@ -122,6 +123,7 @@ function changeEntry(blob: Change, base: Base): IndexEntry {
     deps: blob.deps.map(String),
     depth: blob.depth,
     attrs,
+    links: changeLinks(blob.ops),
   };
 }
 
@@ -163,17 +165,23 @@ function capabilityEntry(blob: Capability, base: Base): IndexEntry {
 
 function commentEntry(blob: Comment, base: Base, data: Uint8Array): IndexEntry {
   const capability = asLink(blob.extra.capability)?.toString() ?? null;
+  const account = account_(blob.space);
+  const path = checkPath(blob.path, 'path');
+  const version = blob.version.map(String);
+  const body = blob.body.map(toJson);
   return {
     ...base,
     type: 'Comment',
     tsid: blob.id ?? createTsid(blob.ts, data),
-    account: account_(blob.space),
-    path: checkPath(blob.path, 'path'),
-    version: blob.version.map(String),
-    body: blob.body.map(toJson),
+    account,
+    path,
+    version,
+    body,
     replyParent: blob.replyParent?.toString() ?? null,
     threadRoot: blob.threadRoot?.toString() ?? null,
     capability,
+    // A deletion (empty body) links nothing, not even its target.
+    links: body.length === 0 ? [] : commentLinks(body, { account, path, version }),
   };
 }
 

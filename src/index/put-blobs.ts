@@ -13,6 +13,7 @@ import {
   indexContactOnWriter,
   indexProfileOnWriter,
 } from './index-social.ts';
+import { insertLinksOnWriter } from './links-writer.ts';
 import { parseJson, stmt } from './statements.ts';
 
 /**
@@ -168,6 +169,7 @@ function applyOnWriter(db: DatabaseSync, entry: IndexEntry, blobId: number, now:
   switch (entry.type) {
     case 'Change':
       indexChangeOnWriter(db, entry, blobId, now);
+      insertLinksOnWriter(db, { cid: entry.cid, kind: 'Change', ts: entry.ts }, entry.links);
       return true;
     case 'Ref':
       indexRefOnWriter(db, entry, blobId, now);
@@ -177,6 +179,7 @@ function applyOnWriter(db: DatabaseSync, entry: IndexEntry, blobId: number, now:
       return true;
     case 'Comment':
       indexCommentOnWriter(db, entry, now);
+      insertLinksOnWriter(db, { cid: entry.cid, kind: 'Comment', ts: entry.ts }, entry.links);
       return true;
     case 'Profile':
       return indexProfileOnWriter(db, entry, now);

@@ -1,8 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { parseCid } from '../blob/cid.ts';
 import { compareBytes } from '../blob/compare-bytes.ts';
-import { decodeDagCbor } from '../blob/dag-cbor.ts';
-import { decodeBlobValue } from '../blob/decode-blob.ts';
+import { decodeStructuralBlob } from '../blob/decode-blob.ts';
 import { getBlobByMultihash } from '../store/blobs-table.ts';
 import type { CommentEntry } from './index-input.ts';
 import { entryOf } from './prepare-blobs.ts';
@@ -13,7 +12,7 @@ import { parseJson, stmt } from './statements.ts';
 
 /** Reader: comments (`index.listComments`, `index.getComment`). */
 
-type Row = {
+export type CommentDbRow = {
   id: string;
   tsid: string;
   author: string;
@@ -39,7 +38,7 @@ function commentIdOf(db: DatabaseSync, cid: string | null): string | null {
   return row?.comment_id ?? null;
 }
 
-function toCommentRow(db: DatabaseSync, r: Row): CommentRow {
+function toCommentRow(db: DatabaseSync, r: CommentDbRow): CommentRow {
   return {
     id: r.id,
     tsid: r.tsid,
@@ -72,7 +71,7 @@ export function listComments(db: DatabaseSync, args: unknown): CommentList {
          ORDER BY create_time, id`
       : `SELECT * FROM comments WHERE target_account = ? AND target_path = ? AND deleted = 0
          ORDER BY create_time, id`;
-  return withAuthors(db, stmt(db, sql).all(account, path) as Row[]);
+  return withAuthors(db, stmt(db, sql).all(account, path) as CommentDbRow[]);
 }
 
 /** `index.listCommentsByAuthor` {author} → {comments, authors}: the author's live comments, newest first. */
@@ -81,7 +80,7 @@ export function listCommentsByAuthor(db: DatabaseSync, args: unknown): CommentLi
   const rows = stmt(
     db,
     'SELECT * FROM comments WHERE author = ? AND deleted = 0 ORDER BY create_time DESC, id DESC',
-  ).all(author) as Row[];
+  ).all(author) as CommentDbRow[];
   return withAuthors(db, rows);
 }
 
@@ -104,7 +103,7 @@ export function commentReplyCount(db: DatabaseSync, args: unknown): { count: num
  */
 export function commentVersions(db: DatabaseSync, args: unknown): CommentRow[] {
   const id = commentIdArg(argsObject(args).id);
-  const head = stmt(db, 'SELECT * FROM comments WHERE id = ?').get(id) as Row | undefined;
+  const head = stmt(db, 'SELECT * FROM comments WHERE id = ?').get(id) as CommentDbRow | undefined;
   if (!head) return [];
   const versions = (
     stmt(db, 'SELECT cid, ts FROM comment_versions WHERE comment_id = ?').all(id) as {
@@ -140,11 +139,11 @@ export function commentVersions(db: DatabaseSync, args: unknown): CommentRow[] {
 function storedComment(db: DatabaseSync, cid: string, multihash: Uint8Array): CommentEntry | null {
   const row = getBlobByMultihash(db, multihash);
   if (!row) return null;
-  const entry = entryOf(decodeBlobValue(decodeDagCbor(row.data)), cid, row.data);
+  const entry = entryOf(decodeStructuralBlob(row.data), cid, row.data);
   return entry?.type === 'Comment' ? entry : null;
 }
 
-function withAuthors(db: DatabaseSync, rows: Row[]): CommentList {
+export function withAuthors(db: DatabaseSync, rows: CommentDbRow[]): CommentList {
   const comments = rows.map((r) => toCommentRow(db, r));
   const authors: Record<string, AccountRow> = {};
   for (const c of comments) {
@@ -170,6 +169,6 @@ export function getComment(db: DatabaseSync, args: unknown): CommentRow | null {
   else if (a.id !== undefined) id = commentIdArg(a.id);
   else id = `${accountArg(a.authority, 'authority')}/${stringArg(a.tsid, 'tsid', 32)}`;
   if (id === null) return null;
-  const row = stmt(db, 'SELECT * FROM comments WHERE id = ?').get(id) as Row | undefined;
+  const row = stmt(db, 'SELECT * FROM comments WHERE id = ?').get(id) as CommentDbRow | undefined;
   return row ? toCommentRow(db, row) : null;
 }

@@ -144,6 +144,37 @@ export type ProfileRow = {
   ts: number;
 };
 
+/** `index.listCitations`: one source that links to a document. */
+export type CitationRow = {
+  /** The citing document (`hm://<account><path>`), or the citing comment (`hm://<author>/<tsid>`). */
+  source: string;
+  sourceType: 'Ref' | 'Comment';
+  /** For a comment: the document it is on. */
+  sourceDocument: string | null;
+  /** The blob that made the link (a Change, or a version of the comment). */
+  sourceCid: string;
+  sourceAuthor: string;
+  sourceTime: number;
+  /** The source block that holds the link ('' for a comment's own target). */
+  anchor: string;
+  /** `doc/<type>`, `comment/<type>` or `comment/target`. */
+  linkType: string;
+  /** '' when the link follows the latest version. */
+  targetVersion: string;
+  /** The block (and range) linked to; '' for the whole document. */
+  fragment: string;
+  exact: boolean;
+};
+
+/** `index.interactionCounts`: what Seed's `InteractionSummary` is computed from. */
+export type InteractionCounts = {
+  citations: CitationRow[];
+  /** Changes in the document's current version. */
+  changes: number;
+  /** Live documents directly below it. */
+  children: number;
+};
+
 /** `index.documentCollaborators`: who may write a document, and who follows its site. */
 export type DocumentCollaborators = {
   /** Valid writer grants on the document's path or an ancestor of it, oldest first. */

@@ -1,4 +1,5 @@
 import type { Migration } from '../store/extension.ts';
+import { backfillLinksOnWriter } from './links-writer.ts';
 
 /**
  * Index tables (migrations 10–29). Blob bytes live in the store's `blobs` table; these rows are
@@ -202,6 +203,28 @@ UPDATE contacts SET signer = coalesce(
 );
 `;
 
+/**
+ * v42: links between resources (links.ts): which Change or Comment links to which document, block
+ * and version. `ListCitations`, `InteractionSummary` and `ListCommentsByReference` read it by target.
+ * The backfill reads back every Change and Comment indexed before (links-writer.ts).
+ */
+const LINKS_SQL = `
+CREATE TABLE links (
+  source_cid     TEXT    NOT NULL,
+  source_kind    TEXT    NOT NULL, -- Change | Comment
+  anchor         TEXT    NOT NULL, -- the source block ('' for a comment's target)
+  link_type      TEXT    NOT NULL, -- doc/<type>, comment/<type>, comment/target
+  target_account TEXT    NOT NULL,
+  target_path    TEXT    NOT NULL,
+  target_version TEXT    NOT NULL, -- '' for latest
+  fragment       TEXT    NOT NULL, -- '' for none
+  exact          INTEGER NOT NULL,
+  ts             INTEGER NOT NULL,
+  PRIMARY KEY (source_cid, anchor, link_type, target_account, target_path, target_version, fragment)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX links_by_target ON links (target_account, target_path);
+`;
+
 export const migrations: Migration[] = [
   { version: 10, name: 'index: changes, refs, documents, pending', sql: CORE_SQL },
   {
@@ -210,4 +233,5 @@ export const migrations: Migration[] = [
     sql: SOCIAL_SQL,
   },
   { version: 41, name: 'index: contact signers', sql: CONTACT_SIGNER_SQL },
+  { version: 42, name: 'index: links', sql: LINKS_SQL, run: backfillLinksOnWriter },
 ];

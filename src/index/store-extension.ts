@@ -21,6 +21,7 @@ import {
 } from './read-comments.ts';
 import { documentHead, query, resourceMetadata } from './read-documents.ts';
 import { listEvents } from './read-events.ts';
+import { commentsByReference, interactionCounts, listCitations } from './read-links.ts';
 import { indexStats } from './read-stats.ts';
 
 /**
@@ -46,6 +47,9 @@ import { indexStats } from './read-stats.ts';
  *   index.listCapabilities {account, path}                → {capabilities}
  *   index.listContacts     {account} | {subject}          → {contacts}
  *   index.documentCollaborators {account, path}           → DocumentCollaborators
+ *   index.listCitations    {account, path}                → CitationRow[] (read-links.ts)
+ *   index.interactionCounts {account, path}               → InteractionCounts
+ *   index.commentsByReference {account, path, blockRef}   → {comments, authors}
  *   index.account          {id}                           → AccountRow | null
  *   index.listAccounts     {}                             → {accounts}
  *   index.getCid           {cid}                          → {cid, codec, data} | null
@@ -82,6 +86,9 @@ export const readHandlers: Record<string, ReadHandler> = {
   'index.listCapabilities': listCapabilities,
   'index.listContacts': listContacts,
   'index.documentCollaborators': documentCollaborators,
+  'index.listCitations': listCitations,
+  'index.interactionCounts': interactionCounts,
+  'index.commentsByReference': commentsByReference,
   'index.account': account,
   'index.listAccounts': (db) => listAccounts(db),
   'index.getCid': getCid,

@@ -22,6 +22,8 @@ export type Migration = {
   name: string;
   /** SQL run inside the migration's transaction. */
   sql: string;
+  /** Run after `sql`, in the same transaction: backfills that need code, not just SQL. */
+  run?: (db: DatabaseSync) => void;
 };
 
 /** Given to handlers: what they may know about the job they run. */

@@ -90,6 +90,7 @@ function applyOne(db: DatabaseSync, m: Migration, at: number): void {
   }
   try {
     db.exec(m.sql);
+    m.run?.(db);
     db.exec(LEDGER_SQL);
     db.prepare('INSERT INTO store_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
       m.version,

@@ -28,7 +28,10 @@ it('v41 gives contacts indexed before it their signer: the feed event author, el
       `INSERT INTO events (observed_time, event_time, type, cid, author, account)
        VALUES (1, 1, 'Contact', 'bafy-delegated', 'zBob', 'zAlice')`,
     ).run();
-    const report = applyMigrationsOnWriter(db, all);
+    const report = applyMigrationsOnWriter(
+      db,
+      all.filter((m) => m.version <= 41),
+    );
     assert.deepEqual(report.applied, [41]);
     const rows = db.prepare('SELECT id, signer FROM contacts ORDER BY id').all();
     assert.deepEqual(
