@@ -2,9 +2,14 @@ import type { DatabaseSync } from 'node:sqlite';
 import { InvalidInputError } from '../errors.ts';
 import { accountArg, argsObject, pathArg, stringArg } from './read-args.ts';
 import { listChanges } from './read-changes.ts';
-import { type CommentDbRow, withAuthors } from './read-comments.ts';
-import { resourceMetadata } from './read-documents.ts';
-import type { CitationRow, CommentList, InteractionCounts } from './read-types.ts';
+import { type CommentDbRow, listComments, withAuthors } from './read-comments.ts';
+import { documentHead, resourceMetadata } from './read-documents.ts';
+import type {
+  CitationRow,
+  CitingDiscussions,
+  CommentList,
+  InteractionCounts,
+} from './read-types.ts';
 import { stmt } from './statements.ts';
 
 const BLOCK_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -128,4 +133,35 @@ export function commentsByReference(db: DatabaseSync, args: unknown): CommentLis
      ORDER BY cm.version_ts, cm.id`,
   ).all(account, path, block, block, block.length + 1, block) as CommentDbRow[];
   return withAuthors(db, rows);
+}
+
+/**
+ * `index.citingDiscussions` {account, path} → CitingDiscussions: the comments on OTHER documents
+ * that link to this one, each with the live comments of the document it is on (for its replies)
+ * and that document's head (for its title).
+ */
+export function citingDiscussions(db: DatabaseSync, args: unknown): CitingDiscussions {
+  const a = argsObject(args);
+  const account = accountArg(a.account);
+  const path = pathArg(a.path);
+  const self = `hm://${account}${path}`;
+  const out: CitingDiscussions = { citing: [], documents: {} };
+  const seen = new Set<string>();
+  for (const c of citationsOf(db, account, path)) {
+    if (c.sourceType !== 'Comment' || !c.sourceDocument || c.sourceDocument === self) continue;
+    if (seen.has(c.source)) continue;
+    seen.add(c.source);
+    const doc = c.sourceDocument;
+    out.citing.push({ commentId: c.source.slice('hm://'.length), document: doc });
+    if (out.documents[doc]) continue;
+    const [docAccount = '', ...segments] = doc.slice('hm://'.length).split('/');
+    const docPath = segments.length ? `/${segments.join('/')}` : '';
+    out.documents[doc] = {
+      account: docAccount,
+      path: docPath,
+      comments: listComments(db, { account: docAccount, path: docPath }),
+      head: documentHead(db, { account: docAccount, path: docPath }),
+    };
+  }
+  return out;
 }

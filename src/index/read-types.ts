@@ -166,6 +166,17 @@ export type CitationRow = {
   exact: boolean;
 };
 
+/** `index.citingDiscussions`: comments elsewhere that cite a document, with what renders them. */
+export type CitingDiscussions = {
+  /** Oldest first: the citing comment's ID (`<author>/<tsid>`) and the document it is on. */
+  citing: { commentId: string; document: string }[];
+  /** By document (`hm://…`): its live comments and its head (null when unknown here). */
+  documents: Record<
+    string,
+    { account: string; path: string; comments: CommentList; head: DocumentHead | null }
+  >;
+};
+
 /** `index.interactionCounts`: what Seed's `InteractionSummary` is computed from. */
 export type InteractionCounts = {
   citations: CitationRow[];

@@ -21,7 +21,12 @@ import {
 } from './read-comments.ts';
 import { documentHead, query, resourceMetadata } from './read-documents.ts';
 import { listEvents } from './read-events.ts';
-import { commentsByReference, interactionCounts, listCitations } from './read-links.ts';
+import {
+  citingDiscussions,
+  commentsByReference,
+  interactionCounts,
+  listCitations,
+} from './read-links.ts';
 import { indexStats } from './read-stats.ts';
 
 /**
@@ -50,6 +55,7 @@ import { indexStats } from './read-stats.ts';
  *   index.listCitations    {account, path}                → CitationRow[] (read-links.ts)
  *   index.interactionCounts {account, path}               → InteractionCounts
  *   index.commentsByReference {account, path, blockRef}   → {comments, authors}
+ *   index.citingDiscussions {account, path}               → CitingDiscussions
  *   index.account          {id}                           → AccountRow | null
  *   index.listAccounts     {}                             → {accounts}
  *   index.getCid           {cid}                          → {cid, codec, data} | null
@@ -89,6 +95,7 @@ export const readHandlers: Record<string, ReadHandler> = {
   'index.listCitations': listCitations,
   'index.interactionCounts': interactionCounts,
   'index.commentsByReference': commentsByReference,
+  'index.citingDiscussions': citingDiscussions,
   'index.account': account,
   'index.listAccounts': (db) => listAccounts(db),
   'index.getCid': getCid,

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { ParamKind } from '../../src/api/api-key.ts';
 import { ALL_KEYS } from '../../src/api/keys/all-keys.ts';
+import { createComment } from '../../src/blob/create-blob.ts';
 import { formatHmId } from '../../src/blob/hm-id.ts';
 import { createTsid } from '../../src/blob/tsid.ts';
 import {
@@ -49,6 +50,26 @@ const commentEdit = makeComment(
   { space: alice.principal, path: '/notes', version: [child.changes.at(-1)!.cid] },
   { id: createTsid(BASE_TS + 10_000, comment.data), ts: BASE_TS + 15_000, text: 'Nice post!' },
 );
+/** Carol, on Alice's home, quotes block b0 of /notes: a citation and a reference to that block. */
+const quote = createComment(
+  {
+    ts: BASE_TS + 16_000,
+    space: alice.principal,
+    path: '',
+    version: [home.changes.at(-1)!.cid],
+    body: [
+      {
+        id: 'q1',
+        type: 'Paragraph',
+        text: 'as said',
+        annotations: [
+          { type: 'Link', starts: [0], ends: [2], link: `hm://${alice.accountId}/notes#b0` },
+        ],
+      },
+    ],
+  },
+  carol,
+);
 const capability = makeCapability(alice, bob.principal, { path: '/notes' });
 /** Carol may act for Alice everywhere, as an agent: not a collaborator. */
 const agent = makeCapability(alice, carol.principal, { path: '', role: 'AGENT' });
@@ -87,6 +108,7 @@ describe('Seed API contract', () => {
       comment,
       commentEdit,
       reply,
+      quote,
       capability,
       agent,
       contact,
@@ -190,7 +212,25 @@ describe('Seed API contract', () => {
       [bob.accountId, alice.accountId],
       "bob's comment and alice's reply, one linear thread",
     );
-    assert.deepEqual(all.citingDiscussions, []);
+    const citing = all.citingDiscussions as {
+      id: string;
+      type: string;
+      comments: { author: string }[];
+      target: { id: { uid: string; path: string[] | null }; metadata: { name?: string } | null };
+    }[];
+    assert.deepEqual(
+      citing.map((g) => [
+        g.type,
+        g.comments.map((c) => c.author),
+        g.target.id.uid,
+        g.target.id.path,
+      ]),
+      [['externalCommentGroup', [carol.accountId], alice.accountId, null]],
+      "carol's quote on alice's home cites /notes",
+    );
+    assert.ok(citing[0]!.id.startsWith(`hm://${carol.accountId}/`));
+    assert.equal(citing[0]!.target.metadata?.name, 'Alice home');
+    assert.ok((all.authors as Record<string, unknown>)[carol.accountId], 'the citing author too');
     assert.ok((all.authors as Record<string, unknown>)[bob.accountId]);
     const under = await checkGet('ListDiscussions', {
       targetId: JSON.stringify({ uid: alice.accountId, path: ['notes'] }),
@@ -273,6 +313,42 @@ describe('Seed API contract', () => {
     assert.match(bad.text, /targetId/);
   });
 
+  it('ListCitations, InteractionSummary and ListCommentsByReference read the link index', async () => {
+    type Citation = { source: string; sourceType: string; targetFragment: string };
+    const notes = formatHmId({ uid: alice.accountId, path: ['notes'] });
+    const cited = (await checkGet('ListCitations', { targetId: notes })).citations as Citation[];
+    const quoted = cited.filter((c) => c.targetFragment === 'b0');
+    assert.equal(quoted.length, 1);
+    assert.equal(quoted[0]!.sourceType, 'Comment');
+    assert.ok(quoted[0]!.source.startsWith(`hm://${carol.accountId}/`));
+    assert.equal(
+      cited.filter((c) => c.sourceType === 'Comment').length,
+      3,
+      "carol's quote, bob's comment (its two versions cite the same version: once), alice's reply",
+    );
+
+    const summary = (await checkGet('InteractionSummary', {
+      id: JSON.stringify({ uid: alice.accountId, path: ['notes'] }),
+    })) as { comments: number; citations: number; changes: number; blocks: unknown };
+    assert.deepEqual(
+      [summary.citations, summary.comments, summary.changes],
+      [0, 3, 3],
+      'no document cites /notes; 3 comments (bob, the reply, the quote); 3 changes',
+    );
+    assert.deepEqual(summary.blocks, { b0: { citations: 0, comments: 1 } });
+
+    const byRef = await checkGet('ListCommentsByReference', { targetId: `${notes}#b0` });
+    assert.deepEqual(
+      (byRef.comments as { author: string }[]).map((c) => c.author),
+      [carol.accountId],
+    );
+    const none = await checkGet('ListCommentsByReference', { targetId: `${notes}#b1` });
+    assert.deepEqual(none.comments, []);
+    const noBlock = await node.get('ListCommentsByReference', { targetId: notes });
+    assert.equal(noBlock.status, 400);
+    assert.match(noBlock.text, /targetId: must name a block/);
+  });
+
   it('AccountContacts and SubjectContacts', async () => {
     const mine = (await checkGet('AccountContacts', {
       __value: alice.accountId,
@@ -337,6 +413,9 @@ describe('keys match their schema files', () => {
     ListCommentsByAuthor: ['authorId'],
     ListDiscussions: ['targetId'],
     ListDocumentCollaborators: ['targetId'],
+    ListCitations: ['targetId'],
+    InteractionSummary: ['id'],
+    ListCommentsByReference: ['targetId'],
   };
 
   it('every served key has a schema with its method', () => {

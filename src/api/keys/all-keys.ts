@@ -1,5 +1,10 @@
 import type { ApiKey } from '../api-key.ts';
 import { AccountKey } from './Account.ts';
+import {
+  InteractionSummaryKey,
+  ListCitationsKey,
+  ListCommentsByReferenceKey,
+} from './Citations.ts';
 import { CommentKey } from './Comment.ts';
 import { AccountContactsKey, SubjectContactsKey } from './Contacts.ts';
 import { DiscoverKey } from './Discover.ts';
@@ -23,9 +28,10 @@ import { ResourceMetadataKey } from './ResourceMetadata.ts';
 import { ListSubscriptionsKey, SubscribeKey, UnsubscribeKey } from './Subscriptions.ts';
 
 /**
- * Every key this node serves: SEED-API.md's first tier, seven of the next (`ListCommentsByAuthor`,
+ * Every key this node serves: SEED-API.md's first tier, ten of the next (`ListCommentsByAuthor`,
  * `GetCommentReplyCount`, `ListCommentVersions`, `AccountContacts`, `SubjectContacts`,
- * `ListDiscussions`, `ListDocumentCollaborators`), and
+ * `ListDiscussions`, `ListDocumentCollaborators`, `ListCitations`, `InteractionSummary`,
+ * `ListCommentsByReference`), and
  * Seedling's `Discover` and subscriptions. Others answer 404 `Unknown query key`.
  */
 export const ALL_KEYS: ApiKey[] = [
@@ -46,6 +52,9 @@ export const ALL_KEYS: ApiKey[] = [
   SubjectContactsKey,
   ListCapabilitiesKey,
   ListDocumentCollaboratorsKey,
+  ListCitationsKey,
+  InteractionSummaryKey,
+  ListCommentsByReferenceKey,
   GetCIDKey,
   DiscoveryStatusKey,
   PublishBlobsKey,
