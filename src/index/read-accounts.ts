@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { parseCid } from '../blob/cid.ts';
+import { InvalidInputError } from '../errors.ts';
 import { getBlobByMultihash } from '../store/blobs-table.ts';
 import { isAuthorized } from './authorization.ts';
 import { accountArg, argsObject, pathArg, stringArg } from './read-args.ts';
@@ -45,6 +46,31 @@ export function loadAccount(db: DatabaseSync, account: string): AccountRow | nul
 /** `index.account` {id} → AccountRow | null. */
 export function account(db: DatabaseSync, args: unknown): AccountRow | null {
   return loadAccount(db, accountArg(argsObject(args).id, 'id'));
+}
+
+/** Most accounts one `index.accounts` call looks up. */
+export const MAX_ACCOUNTS_PER_READ = 1_000;
+
+/** `index.accounts` {ids} → {accounts}: each account by ID (null when nothing is known of it). */
+export function accounts(
+  db: DatabaseSync,
+  args: unknown,
+): { accounts: Record<string, AccountRow | null> } {
+  const ids = argsObject(args).ids;
+  if (!Array.isArray(ids) || ids.length > MAX_ACCOUNTS_PER_READ) {
+    throw new InvalidInputError(
+      `must be an array of at most ${MAX_ACCOUNTS_PER_READ} account IDs`,
+      {
+        field: 'ids',
+      },
+    );
+  }
+  const out: Record<string, AccountRow | null> = {};
+  ids.forEach((raw, i) => {
+    const id = accountArg(raw, `ids[${i}]`);
+    if (!(id in out)) out[id] = loadAccount(db, id);
+  });
+  return { accounts: out };
 }
 
 /** `index.listAccounts` {} → {accounts}: accounts with a live home document or a profile, by id. */

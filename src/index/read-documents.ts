@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { API_MAX_PAGE_SIZE, INDEX_QUERY_MAX_LIMIT } from '../constants.ts';
 import { InvalidInputError } from '../errors.ts';
-import { accountArg, argsObject, intArg, pathArg } from './read-args.ts';
+import { accountArg, argsObject, intArg, pathArg, stringArg } from './read-args.ts';
 import {
   type DocumentHead,
   type DocumentMetadata,
@@ -188,5 +188,33 @@ export function query(db: DatabaseSync, args: unknown): QueryResult {
       `SELECT ${COLUMNS} FROM documents d WHERE ${where} AND d.tombstone = 0 ORDER BY ${order} LIMIT ?`,
     )
     .all(...params, limit) as Row[];
+  return { documents: rows.map((r) => toDocumentRow(db, r)) };
+}
+
+/** Longest search text `index.searchDocuments` takes. */
+export const SEARCH_MAX_QUERY = 200;
+
+/**
+ * `index.searchDocuments` {query, account?, limit?} → {documents}: live documents whose title
+ * contains `query` (ASCII letters in any case), in one account or all; titles starting with it first, then
+ * the most recently updated. Titles only: the node keeps no full-text index of document bodies.
+ */
+export function searchDocuments(db: DatabaseSync, args: unknown): QueryResult {
+  const a = argsObject(args);
+  // SQLite's lower() folds ASCII letters only; fold the query the same way so both sides agree.
+  const text = stringArg(a.query, 'query', SEARCH_MAX_QUERY).replace(/[A-Z]/g, (c) =>
+    c.toLowerCase(),
+  );
+  const account = a.account === undefined ? null : accountArg(a.account);
+  const limit = intArg(a.limit, 'limit', API_MAX_PAGE_SIZE, 1, INDEX_QUERY_MAX_LIMIT);
+  const rows = db
+    .prepare(
+      `SELECT ${COLUMNS} FROM documents d
+       WHERE d.tombstone = 0 AND d.name IS NOT NULL AND instr(lower(d.name), ?) > 0
+         ${account === null ? '' : 'AND d.account = ?'}
+       ORDER BY instr(lower(d.name), ?) = 1 DESC, d.update_time DESC, d.account, d.path
+       LIMIT ?`,
+    )
+    .all(...(account === null ? [text, text, limit] : [text, account, text, limit])) as Row[];
   return { documents: rows.map((r) => toDocumentRow(db, r)) };
 }

@@ -5,6 +5,7 @@ import { prepareBlobs } from './prepare-blobs.ts';
 import { putBlobsOnWriter } from './put-blobs.ts';
 import {
   account,
+  accounts,
   documentCollaborators,
   getCid,
   listAccounts,
@@ -19,7 +20,7 @@ import {
   listComments,
   listCommentsByAuthor,
 } from './read-comments.ts';
-import { documentHead, query, resourceMetadata } from './read-documents.ts';
+import { documentHead, query, resourceMetadata, searchDocuments } from './read-documents.ts';
 import { listEvents } from './read-events.ts';
 import {
   citingDiscussions,
@@ -41,6 +42,7 @@ import { indexStats } from './read-stats.ts';
  *   index.resourceMetadata {account, path}                → DocumentRow | null
  *   index.documentHead     {account, path}                → DocumentHead | null (no counts)
  *   index.query            {account, path, mode, sort?, limit?} → {documents: DocumentRow[]}
+ *   index.searchDocuments  {query, account?, limit?}     → {documents: DocumentRow[]} (by title)
  *   index.listEvents       {pageSize?, pageToken?, filter…} → {events, nextPageToken}
  *   index.listChanges      {account, path, version?}      → ChangeList | null
  *   index.documentChanges  {account, path, version?}      → DocumentChanges | null
@@ -57,6 +59,7 @@ import { indexStats } from './read-stats.ts';
  *   index.commentsByReference {account, path, blockRef}   → {comments, authors}
  *   index.citingDiscussions {account, path}               → CitingDiscussions
  *   index.account          {id}                           → AccountRow | null
+ *   index.accounts         {ids}                          → {accounts: {[id]: AccountRow | null}}
  *   index.listAccounts     {}                             → {accounts}
  *   index.getCid           {cid}                          → {cid, codec, data} | null
  *   index.stats            {}                             → IndexStats (read-stats.ts)
@@ -81,6 +84,7 @@ export const readHandlers: Record<string, ReadHandler> = {
   'index.resourceMetadata': resourceMetadata,
   'index.documentHead': documentHead,
   'index.query': query,
+  'index.searchDocuments': searchDocuments,
   'index.listEvents': listEvents,
   'index.listChanges': listChanges,
   'index.documentChanges': documentChanges,
@@ -97,6 +101,7 @@ export const readHandlers: Record<string, ReadHandler> = {
   'index.commentsByReference': commentsByReference,
   'index.citingDiscussions': citingDiscussions,
   'index.account': account,
+  'index.accounts': accounts,
   'index.listAccounts': (db) => listAccounts(db),
   'index.getCid': getCid,
   'index.stats': (db) => indexStats(db),

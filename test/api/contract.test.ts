@@ -150,6 +150,51 @@ describe('Seed API contract', () => {
     assert.equal(typeof info.generation, 'bigint');
   });
 
+  it('QueryBlock: the listing with its target name, counts per result and authors', async () => {
+    const out = await checkGet('QueryBlock', {
+      query: JSON.stringify({
+        includes: [{ space: alice.accountId, path: '', mode: 'AllDescendants' }],
+        sort: [{ term: 'UpdateTime', reverse: true }],
+      }),
+    });
+    assert.equal(out.queryTargetName, 'Alice home');
+    const results = out.results as { id: { id: string } }[];
+    const notes = `hm://${alice.accountId}/notes`;
+    assert.deepEqual(
+      results.map((r) => r.id.id),
+      [notes],
+    );
+    assert.deepEqual(out.interactionSummaries, { [notes]: { comments: 2, children: 0 } });
+    assert.deepEqual(Object.keys(out.accountsMetadata as object), [alice.accountId]);
+    const bad = await node.get('QueryBlock', { query: JSON.stringify({ includes: [] }) });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /includes/);
+  });
+
+  it('Search finds documents by title, with their parents; bad input is 400', async () => {
+    type Entity = { id: { id: string }; title: string; parentNames: string[]; type: string };
+    const found = await checkGet('Search', { query: 'NOTES' });
+    assert.deepEqual(
+      (found.entities as Entity[]).map((e) => [e.id.id, e.title, e.parentNames, e.type]),
+      [[`hm://${alice.accountId}/notes`, 'Notes', ['Alice home'], 'document']],
+    );
+    assert.equal(found.searchQuery, 'NOTES');
+    const all = await checkGet('Search', { query: 'e', accountUid: alice.accountId });
+    assert.deepEqual(
+      (all.entities as Entity[]).map((e) => e.title).sort(),
+      ['Alice home', 'Notes'],
+      'both titles hold an "e"',
+    );
+
+    const elsewhere = await checkGet('Search', { query: 'notes', accountUid: bob.accountId });
+    assert.deepEqual(elsewhere.entities, []);
+    const empty = await checkGet('Search', {});
+    assert.deepEqual(empty.entities, []);
+    const long = await node.get('Search', { query: 'x'.repeat(201) });
+    assert.equal(long.status, 400);
+    assert.match(long.text, /query/);
+  });
+
   it('ListEvents, ListChanges, ListComments, Comment, ListCapabilities', async () => {
     const events = await checkGet('ListEvents', { pageSize: '5' });
     assert.equal(typeof events.nextPageToken, 'string');
@@ -393,9 +438,9 @@ describe('Seed API contract', () => {
   });
 
   it('an unserved key answers 404 Unknown query key', async () => {
-    const res = await node.get('Search', { searchQuery: 'x' });
+    const res = await node.get('GetDomain', { domain: 'example.com' });
     assert.equal(res.status, 404);
-    assert.deepEqual(res.body, { error: 'Unknown query key: Search' });
+    assert.deepEqual(res.body, { error: 'Unknown query key: GetDomain' });
   });
 
   it('covered every key the node serves', () => {

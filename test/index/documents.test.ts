@@ -12,6 +12,7 @@ import { BASE_TS, makeDocument, testKey } from '../fixtures/blob-factory.ts';
 import { IndexDb } from './helpers.ts';
 
 const alice = testKey('alice');
+const bob = testKey('bob');
 
 function meta(idx: IndexDb, path = '', account: string = alice.accountId): DocumentRow {
   const row = idx.read<DocumentRow | null>('index.resourceMetadata', { account, path });
@@ -315,6 +316,27 @@ describe('documents', () => {
       () => idx.read('index.query', { account: alice.accountId, path: 'x', mode: 'Children' }),
       /path/,
     );
+  });
+
+  it('searchDocuments finds live titles holding the query, titles starting with it first', () => {
+    const docs = [
+      makeDocument(alice, { path: '/a', title: 'Garden notes', ts: BASE_TS + 5_000 }),
+      makeDocument(alice, { path: '/b', title: 'Notes on soil', ts: BASE_TS }),
+      makeDocument(alice, { path: '/c', title: 'Recipes', ts: BASE_TS + 9_000 }),
+      makeDocument(bob, { path: '/d', title: 'More NOTES', ts: BASE_TS + 7_000 }),
+    ];
+    idx.putOk(docs.flatMap((d) => d.all));
+    const search = (args: Record<string, unknown>) =>
+      idx.read<QueryResult>('index.searchDocuments', args).documents.map((d) => d.name);
+    assert.deepEqual(search({ query: 'notes' }), ['Notes on soil', 'More NOTES', 'Garden notes']);
+    assert.deepEqual(search({ query: 'NOTES', account: alice.accountId }), [
+      'Notes on soil',
+      'Garden notes',
+    ]);
+    assert.deepEqual(search({ query: 'notes', limit: 1 }), ['Notes on soil']);
+    assert.deepEqual(search({ query: '%' }), [], 'no pattern characters: % is literal');
+    assert.throws(() => search({ query: '' }), /query/);
+    assert.throws(() => search({ query: 'x', account: 'nope' }), /account/);
   });
 
   it('listChanges and documentChanges return the DAG in replay order with bytes', () => {

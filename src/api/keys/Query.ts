@@ -1,12 +1,13 @@
 import { API_MAX_PAGE_SIZE } from '../../constants.ts';
 import { InvalidInputError } from '../../errors.ts';
 import {
+  type DocumentRow,
   QUERY_SORT_TERMS,
   type QueryArgs,
   type QueryResult,
   type QuerySortTerm,
 } from '../../index/read-types.ts';
-import type { ApiKey } from '../api-key.ts';
+import type { ApiKey, KeyContext } from '../api-key.ts';
 import { asObject, pageSize } from '../query-params.ts';
 import { breadcrumbsFor, type DocumentInfo, documentInfo } from '../wire-documents.ts';
 import { documentId, type WireHmId } from '../wire-ids.ts';
@@ -25,22 +26,36 @@ export const QueryKey: ApiKey<QueryArgs, Output> = {
   cacheable: true,
   renderInPool: true,
   async run(ctx, args) {
-    const { documents } = await ctx.store.read<QueryResult>({
-      op: 'api.Query',
-      handler: 'index.query',
-      args,
-      signal: ctx.signal,
-    });
-    const crumbs = await breadcrumbsFor(ctx.store, documents, ctx.signal);
-    return {
-      in: documentId(args.account, args.path),
-      results: documents.map((d) => documentInfo(d, crumbs.get(`${d.account}|${d.path}`) ?? [])),
-      mode: args.mode,
-    };
+    const { out } = await runQuery(ctx, args, 'api.Query');
+    return out;
   },
 };
 
-function queryArgs(params: Record<string, unknown>): QueryArgs {
+/** The listing both `Query` and `QueryBlock` answer, and the rows it came from. */
+export async function runQuery(
+  ctx: KeyContext,
+  args: QueryArgs,
+  op: string,
+): Promise<{ out: NonNullable<Output>; documents: DocumentRow[] }> {
+  const { documents } = await ctx.store.read<QueryResult>({
+    op,
+    handler: 'index.query',
+    args,
+    signal: ctx.signal,
+  });
+  const crumbs = await breadcrumbsFor(ctx.store, documents, ctx.signal);
+  return {
+    documents,
+    out: {
+      in: documentId(args.account, args.path),
+      results: documents.map((d) => documentInfo(d, crumbs.get(`${d.account}|${d.path}`) ?? [])),
+      mode: args.mode,
+    },
+  };
+}
+
+/** `{includes: [{space, path?, mode}], sort?, limit?}` (Seed's query object) → index query args. */
+export function queryArgs(params: Record<string, unknown>): QueryArgs {
   const includes = params.includes;
   if (!Array.isArray(includes) || includes.length === 0) {
     throw new InvalidInputError('needs one {space, path?, mode}', { field: 'includes' });

@@ -23,15 +23,17 @@ import { ListEventsKey } from './ListEvents.ts';
 import { PrepareDocumentChangeKey } from './PrepareDocumentChange.ts';
 import { PublishBlobsKey } from './PublishBlobs.ts';
 import { QueryKey } from './Query.ts';
+import { QueryBlockKey } from './QueryBlock.ts';
 import { ResourceKey } from './Resource.ts';
 import { ResourceMetadataKey } from './ResourceMetadata.ts';
+import { SearchKey } from './Search.ts';
 import { ListSubscriptionsKey, SubscribeKey, UnsubscribeKey } from './Subscriptions.ts';
 
 /**
- * Every key this node serves: SEED-API.md's first tier, ten of the next (`ListCommentsByAuthor`,
- * `GetCommentReplyCount`, `ListCommentVersions`, `AccountContacts`, `SubjectContacts`,
- * `ListDiscussions`, `ListDocumentCollaborators`, `ListCitations`, `InteractionSummary`,
- * `ListCommentsByReference`), and
+ * Every key this node serves: SEED-API.md's first tier, twelve of the next (`QueryBlock`,
+ * `Search` (titles), `ListCommentsByAuthor`, `GetCommentReplyCount`, `ListCommentVersions`, `AccountContacts`,
+ * `SubjectContacts`, `ListDiscussions`, `ListDocumentCollaborators`, `ListCitations`,
+ * `InteractionSummary`, `ListCommentsByReference`), and
  * Seedling's `Discover` and subscriptions. Others answer 404 `Unknown query key`.
  */
 export const ALL_KEYS: ApiKey[] = [
@@ -40,6 +42,8 @@ export const ALL_KEYS: ApiKey[] = [
   AccountKey,
   ListAccountsKey,
   QueryKey,
+  QueryBlockKey,
+  SearchKey,
   ListEventsKey,
   ListChangesKey,
   ListCommentsKey,
