@@ -188,6 +188,8 @@ export const READER_DEFAULT_THREADS_MIN = 1;
 export const READER_DEFAULT_THREADS_MAX = 4;
 /** Without an app read or API request for this long, sync's bulk reads run on the app lane's threads (at normal priority) instead of their own. */
 export const READER_APP_IDLE_MS = 250;
+/** Queued writer thread under SCHED_BATCH on Linux (via `chrt`): a batch posted to it never preempts the main thread's core. false = normal policy. */
+export const WRITER_SCHED_BATCH = true;
 /** OS nice value of the bulk reader threads (sync's verification, indexing and haves sets): the kernel gives the app's threads the CPU first. 0 = same priority as the rest. */
 export const READER_BULK_NICE = 10;
 /** Read tasks waiting for a reader thread; beyond it `run()` throws OverloadError at once. */

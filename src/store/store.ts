@@ -34,6 +34,8 @@ export type StoreInit = WriteQueueInit & {
   maxReadMs?: number;
   /** Time budget of one group-commit batch on the writer thread. */
   batchMaxMs?: number;
+  /** Queued writer thread under SCHED_BATCH (default WRITER_SCHED_BATCH). */
+  writerSchedBatch?: boolean;
   /** `direct` mode: connections and their busy timeout. */
   directConnections?: number;
   directBusyTimeoutMs?: number;
@@ -193,7 +195,13 @@ async function startWriter(
     }
     return direct;
   }
-  const writer = new Writer({ ...writerDeps, gate, syncLimit }, init);
+  const writer = new Writer(
+    { ...writerDeps, gate, syncLimit },
+    {
+      ...init,
+      ...(init.writerSchedBatch !== undefined ? { schedBatch: init.writerSchedBatch } : {}),
+    },
+  );
   await writer.start();
   return writer;
 }

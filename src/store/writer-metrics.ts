@@ -31,6 +31,7 @@ export type WriterMetrics = {
   coalesced: Counter;
   dropped: Counter<'reason'>;
   generation: Gauge;
+  schedBatch: Gauge;
 };
 
 const WAIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -137,6 +138,11 @@ export function createWriterMetrics(registry: Registry): WriterMetrics {
     generation: new Gauge({
       name: 'seedling_store_generation',
       help: 'Database generation (bumped after each commit)',
+      registers,
+    }),
+    schedBatch: new Gauge({
+      name: 'seedling_writer_sched_batch',
+      help: '1 when the writer thread runs under SCHED_BATCH (its wakeups never preempt the main thread)',
       registers,
     }),
   };

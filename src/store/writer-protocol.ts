@@ -23,6 +23,8 @@ export type WriterWorkerData = {
   beginRetryMs: number;
   /** WriterGate buffer shared with the checkpointer (queued writer only). */
   gateBuffer?: SharedArrayBuffer;
+  /** Run the thread under SCHED_BATCH (thread-priority.ts): the queued writer, by default. */
+  schedBatch?: boolean;
 };
 
 export type WireJob = { id: number; op: string; handler: string; payload: unknown };
@@ -58,6 +60,8 @@ export type WorkerReady = {
   writeHandlers: string[];
   schemaVersion: number;
   appliedMigrations: number[];
+  /** The thread runs under SCHED_BATCH (asked for and granted). */
+  schedBatch: boolean;
 };
 
 export type WorkerFailed = { type: 'failed'; error: SerializedError };

@@ -4,6 +4,7 @@ import type { WriteHandler } from './extension.ts';
 import { Generation } from './generation.ts';
 import { applyMigrationsOnWriter, collectMigrations, schemaVersionOnWriter } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
+import { setThreadSchedBatch } from './thread-priority.ts';
 import { runBatchOnWriter } from './writer-batch.ts';
 import { serializeError } from './writer-errors.ts';
 import { collectHandlers, loadStoreExtensions } from './writer-extensions.ts';
@@ -27,6 +28,7 @@ if (!port) throw new Error('writer-worker.ts must run in a worker thread');
 const data = workerData as WriterWorkerData;
 const generation = new Generation(data.generationBuffer);
 const gate = data.gateBuffer ? new WriterGate(data.gateBuffer) : undefined;
+const schedBatch = data.schedBatch === true && setThreadSchedBatch();
 
 function send(msg: WorkerMessage): void {
   port!.postMessage(msg);
@@ -48,6 +50,7 @@ async function start(): Promise<{ db: DatabaseSync; handlers: Map<string, WriteH
       writeHandlers: [...handlers.keys()],
       schemaVersion: schemaVersionOnWriter(db),
       appliedMigrations: applied,
+      schedBatch,
     });
     return { db, handlers };
   } catch (err) {

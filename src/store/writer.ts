@@ -1,5 +1,10 @@
 import { debuglog } from 'node:util';
-import { WRITE_BATCH_MAX_MS, WRITER_BEGIN_ATTEMPTS, WRITER_BEGIN_RETRY_MS } from '../constants.ts';
+import {
+  WRITE_BATCH_MAX_MS,
+  WRITER_BEGIN_ATTEMPTS,
+  WRITER_BEGIN_RETRY_MS,
+  WRITER_SCHED_BATCH,
+} from '../constants.ts';
 import { ClosedError, InvalidInputError } from '../errors.ts';
 import type { Generation } from './generation.ts';
 import { type QueuedJob, type WriteJob, WriteQueue, type WriteQueueInit } from './write-queue.ts';
@@ -39,6 +44,8 @@ export type WriterInit = WriteQueueInit & {
   /** Time budget of one batch on the writer thread (ms). */
   batchMaxMs?: number;
   beginAttempts?: number;
+  /** Run the writer thread under SCHED_BATCH (default WRITER_SCHED_BATCH; thread-priority.ts). */
+  schedBatch?: boolean;
 };
 
 /**
@@ -85,6 +92,7 @@ export class Writer {
       beginAttempts: init.beginAttempts ?? WRITER_BEGIN_ATTEMPTS,
       beginRetryMs: WRITER_BEGIN_RETRY_MS,
       ...(deps.gate ? { gateBuffer: deps.gate.buffer } : {}),
+      schedBatch: init.schedBatch ?? WRITER_SCHED_BATCH,
     });
   }
 
@@ -94,6 +102,7 @@ export class Writer {
     this.#handlers = new Set(ready.writeHandlers);
     this.#started = true;
     this.#deps.metrics.generation.set(this.#deps.generation.get());
+    this.#deps.metrics.schedBatch.set(ready.schedBatch ? 1 : 0);
     if (ready.appliedMigrations.length > 0) {
       this.#log('applied migrations', { versions: ready.appliedMigrations });
     }

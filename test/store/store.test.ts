@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
@@ -8,6 +9,7 @@ import { netMetrics } from '../../src/net/net-metrics.ts';
 import { PeerTable } from '../../src/net/peer-table.ts';
 import { OperationTracker } from '../../src/obs/operation-tracker.ts';
 import { openStore } from '../../src/store/store.ts';
+import { threadSchedPolicy } from '../../src/store/thread-priority.ts';
 import { metric, TEST_EXTENSION, tempDir } from './fixtures/writer-harness.ts';
 
 /** sha2-256 multihash (0x12 0x20 + digest) of `data`. */
@@ -70,6 +72,38 @@ describe('openStore', () => {
     } finally {
       await store.close();
       tmp.cleanup();
+    }
+  });
+
+  it('runs the queued writer under SCHED_BATCH where chrt can set it, and says so in a metric', async () => {
+    const chrt = spawnSync('chrt', ['--version'], { stdio: 'ignore' }).status === 0;
+    for (const writerSchedBatch of [undefined, false]) {
+      const tmp = tempDir();
+      const registry = new Registry();
+      const store = await openStore(
+        { registry },
+        {
+          path: tmp.file,
+          readerThreads: 1,
+          extensions: [TEST_EXTENSION],
+          ...(writerSchedBatch === undefined ? {} : { writerSchedBatch }),
+        },
+      );
+      try {
+        const policy = await store.write<string | null>({
+          op: 'test',
+          class: 'interactive',
+          handler: 'test.schedPolicy',
+          payload: null,
+        });
+        const batch = writerSchedBatch !== false && chrt && process.platform === 'linux';
+        assert.equal(policy, batch ? 'batch' : 'normal', `writerSchedBatch ${writerSchedBatch}`);
+        assert.equal(await metric(registry, 'seedling_writer_sched_batch'), batch ? 1 : 0);
+        assert.equal(threadSchedPolicy(), 'normal', 'the main thread keeps its policy');
+      } finally {
+        await store.close();
+        tmp.cleanup();
+      }
     }
   });
 
