@@ -32,6 +32,8 @@ export const WRITE_BATCH_MAX_JOBS = 64;
 export const WRITE_BATCH_MAX_BYTES = 2 * 1024 * 1024;
 /** Group commit budget: the writer starts no new job after this much work; the rest go back to the queue head. */
 export const WRITE_BATCH_MAX_MS = 15;
+/** The same budget for a batch that holds an interactive write: it commits soon after the user's write, which is acknowledged only at COMMIT. */
+export const WRITE_BATCH_INTERACTIVE_MAX_MS = 2;
 /** Share of a batch's job slots reserved for `sync` while sync jobs wait (interactive cannot starve sync). */
 export const WRITE_SYNC_MIN_SHARE = 0.25;
 /** Retry hint of the OverloadError thrown when `interactive` is full. */

@@ -86,6 +86,12 @@ export function hmIdInput(value: unknown, field: string): UnpackedHmId {
   return parseHmId(formatHmId({ uid: o.uid, path, version }), field);
 }
 
+/** A document parameter (`targetId`, `id`): packed `hm://…` text or the object's JSON. */
+export function documentParam(value: unknown, field: string): { account: string; path: string } {
+  const id = hmIdInput(value, field);
+  return { account: id.uid, path: joinPath(id.path) };
+}
+
 /** `/a/b` → `['a','b']`; `''`/`/` → null. */
 export function splitPath(path: string): string[] | null {
   const segments = path.split('/').filter((s) => s.length > 0);

@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
 import type { WriteHandler } from './extension.ts';
 import type { Generation } from './generation.ts';
+import type { InteractiveWaiting } from './interactive-waiting.ts';
 import { isBusyError, type SerializedError, serializeError } from './writer-errors.ts';
 import { GATE_WRITER, type WriterGate } from './writer-gate.ts';
 import type { BatchResult, JobOutcome, WireJob } from './writer-protocol.ts';
@@ -18,7 +19,9 @@ import type { BatchResult, JobOutcome, WireJob } from './writer-protocol.ts';
  *    transaction would silently turn every later commit into a nested savepoint.
  * 4. The generation moves after COMMIT (only if some job succeeded) and before the result is sent,
  *    so an acknowledged caller always sees the new generation.
- * 5. No new job starts once the batch has run `maxMs`; those come back `deferred` (never lost).
+ * 5. No new job starts once the batch has run `maxMs`, or once an interactive write waits
+ *    (`interactive`, raised by the main thread); those come back `deferred` (never lost). A batch
+ *    always runs at least one job.
  */
 
 export type BatchOptions = {
@@ -29,6 +32,8 @@ export type BatchOptions = {
   /** Shared with the checkpointer: held from BEGIN to COMMIT so a TRUNCATE never collides with a batch. */
   gate?: WriterGate;
   gateWaitMs?: number;
+  /** Raised by the main thread while an interactive write waits behind this batch (invariant 5). */
+  interactive?: InteractiveWaiting;
 };
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -71,8 +76,13 @@ function runGatedOnWriter(
   const ctx = { op: '', generation: options.generation.get() };
   const outcomes: JobOutcome[] = [];
   const deferred: number[] = [];
+  let stopped: 'budget' | 'interactive' | null = null;
   for (const job of jobs) {
-    if (outcomes.length > 0 && performance.now() - t0 > options.maxMs) {
+    if (stopped === null && outcomes.length > 0) {
+      if (options.interactive?.raised()) stopped = 'interactive';
+      else if (performance.now() - t0 > options.maxMs) stopped = 'budget';
+    }
+    if (stopped !== null) {
       deferred.push(job.id);
       continue;
     }
@@ -87,7 +97,9 @@ function runGatedOnWriter(
   const leaked = rollbackLeakOnWriter(db);
   const generation =
     committed && outcomes.some((o) => o.ok) ? options.generation.bump() : options.generation.get();
-  return result(outcomes, deferred, t0, committed, counters.busy, leaked, generation);
+  const r = result(outcomes, deferred, t0, committed, counters.busy, leaked, generation);
+  if (stopped === 'interactive') r.yielded = true;
+  return r;
 }
 
 function result(

@@ -32,6 +32,7 @@ export type WriterMetrics = {
   dropped: Counter<'reason'>;
   generation: Gauge;
   schedBatch: Gauge;
+  yielded: Counter;
 };
 
 const WAIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -138,6 +139,11 @@ export function createWriterMetrics(registry: Registry): WriterMetrics {
     generation: new Gauge({
       name: 'seedling_store_generation',
       help: 'Database generation (bumped after each commit)',
+      registers,
+    }),
+    yielded: new Counter({
+      name: 'seedling_write_batches_yielded_total',
+      help: 'batches the writer ended early because an interactive write was waiting',
       registers,
     }),
     schedBatch: new Gauge({

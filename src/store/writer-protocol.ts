@@ -25,6 +25,8 @@ export type WriterWorkerData = {
   gateBuffer?: SharedArrayBuffer;
   /** Run the thread under SCHED_BATCH (thread-priority.ts): the queued writer, by default. */
   schedBatch?: boolean;
+  /** InteractiveWaiting buffer: the queued writer ends a batch early for the user's write. */
+  interactiveBuffer?: SharedArrayBuffer;
 };
 
 export type WireJob = { id: number; op: string; handler: string; payload: unknown };
@@ -43,8 +45,10 @@ export type JobOutcome =
 export type BatchResult = {
   type: 'result';
   outcomes: JobOutcome[];
-  /** Jobs not started (time budget spent): the main thread puts them back at their queue's head. */
+  /** Jobs not started (time budget spent, or an interactive write waiting): back to their queue's head. */
   deferred: number[];
+  /** The batch ended early because an interactive write was waiting. */
+  yielded?: boolean;
   /** BEGIN to COMMIT (or failure), ms. */
   txMs: number;
   committed: boolean;

@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { WriteHandler } from './extension.ts';
 import { Generation } from './generation.ts';
+import { InteractiveWaiting } from './interactive-waiting.ts';
 import { applyMigrationsOnWriter, collectMigrations, schemaVersionOnWriter } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
 import { setThreadSchedBatch } from './thread-priority.ts';
@@ -29,6 +30,9 @@ const data = workerData as WriterWorkerData;
 const generation = new Generation(data.generationBuffer);
 const gate = data.gateBuffer ? new WriterGate(data.gateBuffer) : undefined;
 const schedBatch = data.schedBatch === true && setThreadSchedBatch();
+const interactive = data.interactiveBuffer
+  ? new InteractiveWaiting(data.interactiveBuffer)
+  : undefined;
 
 function send(msg: WorkerMessage): void {
   port!.postMessage(msg);
@@ -93,6 +97,7 @@ function handle(db: DatabaseSync, handlers: Map<string, WriteHandler>, msg: Main
       beginAttempts: data.beginAttempts,
       beginRetryMs: data.beginRetryMs,
       ...(gate ? { gate } : {}),
+      ...(interactive ? { interactive } : {}),
     }),
   );
 }

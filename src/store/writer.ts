@@ -1,5 +1,6 @@
 import { debuglog } from 'node:util';
 import {
+  WRITE_BATCH_INTERACTIVE_MAX_MS,
   WRITE_BATCH_MAX_MS,
   WRITER_BEGIN_ATTEMPTS,
   WRITER_BEGIN_RETRY_MS,
@@ -7,6 +8,7 @@ import {
 } from '../constants.ts';
 import { ClosedError, InvalidInputError } from '../errors.ts';
 import type { Generation } from './generation.ts';
+import { InteractiveWaiting } from './interactive-waiting.ts';
 import { type QueuedJob, type WriteJob, WriteQueue, type WriteQueueInit } from './write-queue.ts';
 import { deserializeError } from './writer-errors.ts';
 import { extensionHrefs } from './writer-extensions.ts';
@@ -43,6 +45,8 @@ export type WriterInit = WriteQueueInit & {
   synchronous?: 'NORMAL' | 'FULL';
   /** Time budget of one batch on the writer thread (ms). */
   batchMaxMs?: number;
+  /** The same for a batch holding an interactive write (default WRITE_BATCH_INTERACTIVE_MAX_MS). */
+  interactiveBatchMaxMs?: number;
   beginAttempts?: number;
   /** Run the writer thread under SCHED_BATCH (default WRITER_SCHED_BATCH; thread-priority.ts). */
   schedBatch?: boolean;
@@ -58,6 +62,10 @@ export type WriterInit = WriteQueueInit & {
  * 2. A caller's promise settles only from the batch result, i.e. after COMMIT (or with the job's
  *    own error); the generation has moved by then.
  * 3. `close()` stops admission, drains every accepted job, then closes the connection.
+ * 4. An interactive write that arrives while a batch runs raises a shared flag; the writer thread
+ *    ends that batch after the job it is running (writer-batch.ts, invariant 5). The batch that
+ *    takes the write has a short time budget (`interactiveBatchMaxMs`), so it commits soon after
+ *    it: the user's write waits for one job and two COMMITs, not for two batches' budgets.
  */
 export class Writer {
   readonly #deps: WriterDeps;
@@ -65,6 +73,8 @@ export class Writer {
   readonly #queue: WriteQueue;
   readonly #thread: WriterThread;
   readonly #log: (msg: string, extra?: object) => void;
+  /** Raised while an interactive write waits behind the batch in flight (invariant 4). */
+  readonly #interactive = new InteractiveWaiting();
   #handlers = new Set<string>();
   #inFlight = false;
   #scheduled = false;
@@ -93,6 +103,7 @@ export class Writer {
       beginRetryMs: WRITER_BEGIN_RETRY_MS,
       ...(deps.gate ? { gateBuffer: deps.gate.buffer } : {}),
       schedBatch: init.schedBatch ?? WRITER_SCHED_BATCH,
+      interactiveBuffer: this.#interactive.buffer,
     });
   }
 
@@ -118,7 +129,9 @@ export class Writer {
         new InvalidInputError(`no write handler '${job.handler}'`, { field: 'handler' }),
       );
     }
-    return this.#queue.push(job) as Promise<T>;
+    const acked = this.#queue.push(job) as Promise<T>;
+    if (job.class === 'interactive' && this.#inFlight) this.#interactive.raise();
+    return acked;
   }
 
   /** Jobs waiting in a class (tests, debug page). */
@@ -156,6 +169,9 @@ export class Writer {
       this.#checkDrained();
       return;
     }
+    // The flag is for writes waiting behind this batch: those taken now are in it.
+    if (this.#queue.depth('interactive') > 0) this.#interactive.raise();
+    else this.#interactive.clear();
     this.#inFlight = true;
     this.#run(batch).then(
       () => this.#next(),
@@ -174,7 +190,10 @@ export class Writer {
 
   async #run(batch: QueuedJob[]): Promise<void> {
     const byId = new Map(batch.map((j) => [j.id, j]));
-    const sent = this.#init.batchMaxMs ?? WRITE_BATCH_MAX_MS;
+    // A user's write is acknowledged at COMMIT: its batch stops taking new jobs soon after it.
+    const sent = batch.some((j) => j.class === 'interactive')
+      ? (this.#init.interactiveBatchMaxMs ?? WRITE_BATCH_INTERACTIVE_MAX_MS)
+      : (this.#init.batchMaxMs ?? WRITE_BATCH_MAX_MS);
     const wire = batch.map((j) => ({ id: j.id, op: j.op, handler: j.handler, payload: j.payload }));
     let result: BatchResult;
     try {
@@ -225,6 +244,7 @@ export class Writer {
       this.#log('rolled back a leaked transaction on the writer');
     }
     if (r.deferred.length > 0) m.deferred.inc(r.deferred.length);
+    if (r.yielded) m.yielded.inc();
     m.generation.set(r.generation);
   }
 

@@ -86,6 +86,32 @@ describe('Writer (real worker thread, real SQLite file)', () => {
     }
   });
 
+  it('ends a sync batch after its running job when an interactive write arrives', async () => {
+    // A time budget far above the batch: only the waiting interactive write can end it early.
+    const h = await startWriter({ batchMaxMs: 10_000 });
+    try {
+      const sync = Array.from({ length: 6 }, (_, i) => h.writer.write(slow(`s${i}`, 40)));
+      await new Promise((r) => setTimeout(r, 15)); // s0 is running
+      const t0 = performance.now();
+      await h.writer.write(log('urgent', 'interactive'));
+      const waited = performance.now() - t0;
+      await Promise.all(sync);
+      const order = committedLabels(h.file);
+      assert.deepEqual(order.slice(0, 2), ['s0', 'urgent'], `committed: ${order.join(',')}`);
+      assert.equal(order.length, 7, 'the deferred sync jobs ran too');
+      assert.ok(
+        waited < 150,
+        `the user's write waited ${waited.toFixed(0)} ms, not the 240 ms batch`,
+      );
+      assert.equal(await metric(h.registry, 'seedling_write_batches_yielded_total'), 1);
+      // 5 when s0's batch yields; 4 more when the urgent write's short batch (2 ms budget) takes
+      // only s1 after it.
+      assert.equal(await metric(h.registry, 'seedling_write_deferred_total'), 9);
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('does not starve background behind a sync flood', async () => {
     const h = await startWriter({ batchMaxMs: 5, backgroundFlushMs: 20 });
     try {

@@ -2,7 +2,8 @@ import { InvalidInputError } from '../../errors.ts';
 import type { CitationRow, CommentList, InteractionCounts } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
 import { type WireCommentList, wireCommentList } from '../wire-comments.ts';
-import { hmIdInput, joinPath } from '../wire-ids.ts';
+import { documentParam, hmIdInput, joinPath } from '../wire-ids.ts';
+import { readIndex } from './read-index.ts';
 
 /** Keys read from the link index (src/index/links.ts): who cites a document, and how much. */
 
@@ -30,29 +31,16 @@ type Summary = {
   blocks: Record<string, { citations: number; comments: number }>;
 };
 
-function targetParam(value: unknown, field: string): Target & { blockRef: string | null } {
-  const id = hmIdInput(value, field);
-  return { account: id.uid, path: joinPath(id.path), blockRef: id.blockRef };
-}
-
 /** `ListCitations`: every source linking to a document (`targetId=<hm://…>`, compact), oldest first. */
 export const ListCitationsKey: ApiKey<Target, { citations: WireCitation[] }> = {
   key: 'ListCitations',
   method: 'GET',
   params: { targetId: 'string' }, // packed hm:// text or the object's JSON: hmIdInput reads both
-  toInput: (params) => {
-    const { account, path } = targetParam(params.targetId, 'targetId');
-    return { account, path };
-  },
+  toInput: (params) => documentParam(params.targetId, 'targetId'),
   cacheable: true,
   renderInPool: true,
   async run(ctx, args) {
-    const rows = await ctx.store.read<CitationRow[]>({
-      op: 'api.ListCitations',
-      handler: 'index.listCitations',
-      args,
-      signal: ctx.signal,
-    });
+    const rows = await readIndex<CitationRow[]>(ctx, 'ListCitations', 'index.listCitations', args);
     const target = `hm://${args.account}${args.path}`;
     return { citations: rows.map((r) => wireCitation(r, target)) };
   },
@@ -89,19 +77,16 @@ export const InteractionSummaryKey: ApiKey<Target, Summary> = {
   key: 'InteractionSummary',
   method: 'GET',
   params: { id: 'string' }, // the object's JSON text, or packed hm:// text: hmIdInput reads both
-  toInput: (params) => {
-    const { account, path } = targetParam(params.id, 'id');
-    return { account, path };
-  },
+  toInput: (params) => documentParam(params.id, 'id'),
   cacheable: true,
   renderInPool: true,
   async run(ctx, args) {
-    const counts = await ctx.store.read<InteractionCounts>({
-      op: 'api.InteractionSummary',
-      handler: 'index.interactionCounts',
+    const counts = await readIndex<InteractionCounts>(
+      ctx,
+      'InteractionSummary',
+      'index.interactionCounts',
       args,
-      signal: ctx.signal,
-    });
+    );
     return summarize(counts);
   },
 };
@@ -143,23 +128,23 @@ export const ListCommentsByReferenceKey: ApiKey<Target & { blockRef: string }, W
   method: 'GET',
   params: { targetId: 'string' }, // packed hm:// text or the object's JSON: hmIdInput reads both
   toInput: (params) => {
-    const { account, path, blockRef } = targetParam(params.targetId, 'targetId');
-    if (!blockRef) {
+    const id = hmIdInput(params.targetId, 'targetId');
+    if (!id.blockRef) {
       throw new InvalidInputError('must name a block (#blockId): comments reference blocks', {
         field: 'targetId',
       });
     }
-    return { account, path, blockRef };
+    return { account: id.uid, path: joinPath(id.path), blockRef: id.blockRef };
   },
   cacheable: true,
   renderInPool: true,
   async run(ctx, args) {
-    const list = await ctx.store.read<CommentList>({
-      op: 'api.ListCommentsByReference',
-      handler: 'index.commentsByReference',
+    const list = await readIndex<CommentList>(
+      ctx,
+      'ListCommentsByReference',
+      'index.commentsByReference',
       args,
-      signal: ctx.signal,
-    });
+    );
     return wireCommentList(list);
   },
 };

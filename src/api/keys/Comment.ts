@@ -2,6 +2,7 @@ import { InvalidInputError, NotFoundError } from '../../errors.ts';
 import type { CommentRow } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
 import { type WireComment, wireComment } from '../wire-comments.ts';
+import { readIndex } from './read-index.ts';
 
 /** `Comment`: one comment by `__value=<authority uid>/<tsid>` (a version CID works too). */
 export const CommentKey: ApiKey<string, WireComment> = {
@@ -18,12 +19,7 @@ export const CommentKey: ApiKey<string, WireComment> = {
   renderInPool: true,
   async run(ctx, id) {
     const args = id.includes('/') ? { id } : { cid: id };
-    const row = await ctx.store.read<CommentRow | null>({
-      op: 'api.Comment',
-      handler: 'index.getComment',
-      args,
-      signal: ctx.signal,
-    });
+    const row = await readIndex<CommentRow | null>(ctx, 'Comment', 'index.getComment', args);
     if (!row) throw new NotFoundError(`no comment ${id}`);
     return wireComment(row);
   },

@@ -1,4 +1,5 @@
 import type { ApiKey } from '../api-key.ts';
+import { readIndex } from './read-index.ts';
 
 /** `GetCommentReplyCount`: live direct replies to a comment (`id` = `<authority uid>/<tsid>`), any version. */
 export const GetCommentReplyCountKey: ApiKey<{ id: string }, number> = {
@@ -10,12 +11,12 @@ export const GetCommentReplyCountKey: ApiKey<{ id: string }, number> = {
   cacheable: true,
   renderInPool: true,
   async run(ctx, args) {
-    const out = await ctx.store.read<{ count: number }>({
-      op: 'api.GetCommentReplyCount',
-      handler: 'index.commentReplyCount',
+    const out = await readIndex<{ count: number }>(
+      ctx,
+      'GetCommentReplyCount',
+      'index.commentReplyCount',
       args,
-      signal: ctx.signal,
-    });
+    );
     return out.count;
   },
 };

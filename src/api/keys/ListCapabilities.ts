@@ -1,6 +1,7 @@
 import type { CapabilityRow, ListCapabilitiesArgs } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
-import { hmIdInput, joinPath } from '../wire-ids.ts';
+import { documentParam } from '../wire-ids.ts';
+import { readIndex } from './read-index.ts';
 
 type WireCapability = {
   id: string;
@@ -19,19 +20,16 @@ export const ListCapabilitiesKey: ApiKey<ListCapabilitiesArgs, { capabilities: W
     key: 'ListCapabilities',
     method: 'GET',
     params: { targetId: 'string' }, // packed hm:// text or the object's JSON: hmIdInput reads both
-    toInput: (params) => {
-      const id = hmIdInput(params.targetId, 'targetId');
-      return { account: id.uid, path: joinPath(id.path) };
-    },
+    toInput: (params) => documentParam(params.targetId, 'targetId'),
     cacheable: true,
     renderInPool: true,
     async run(ctx, args) {
-      const { capabilities } = await ctx.store.read<{ capabilities: CapabilityRow[] }>({
-        op: 'api.ListCapabilities',
-        handler: 'index.listCapabilities',
+      const { capabilities } = await readIndex<{ capabilities: CapabilityRow[] }>(
+        ctx,
+        'ListCapabilities',
+        'index.listCapabilities',
         args,
-        signal: ctx.signal,
-      });
+      );
       return { capabilities: capabilities.filter((c) => c.valid).map(wireCapability) };
     },
   };

@@ -2,6 +2,7 @@ import { NotFoundError } from '../../errors.ts';
 import type { CommentRow } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
 import { type WireComment, wireComment } from '../wire-comments.ts';
+import { readIndex } from './read-index.ts';
 
 /**
  * `ListCommentVersions`: a comment's edit history (`id` = `<authority uid>/<tsid>`), newest first.
@@ -16,12 +17,12 @@ export const ListCommentVersionsKey: ApiKey<{ id: string }, { versions: WireComm
   cacheable: true,
   renderInPool: true,
   async run(ctx, args) {
-    const rows = await ctx.store.read<CommentRow[]>({
-      op: 'api.ListCommentVersions',
-      handler: 'index.commentVersions',
+    const rows = await readIndex<CommentRow[]>(
+      ctx,
+      'ListCommentVersions',
+      'index.commentVersions',
       args,
-      signal: ctx.signal,
-    });
+    );
     if (rows.length === 0) throw new NotFoundError(`no comment ${args.id}, or it was deleted`);
     return { versions: rows.map(wireComment) };
   },

@@ -1,7 +1,8 @@
 import type { CommentList } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
 import { type WireCommentList, wireCommentList } from '../wire-comments.ts';
-import { hmIdInput, joinPath } from '../wire-ids.ts';
+import { documentParam } from '../wire-ids.ts';
+import { readIndex } from './read-index.ts';
 
 type Input = { account: string; path: string };
 
@@ -13,19 +14,11 @@ export const ListCommentsKey: ApiKey<Input, WireCommentList> = {
   key: 'ListComments',
   method: 'GET',
   params: { targetId: 'string' }, // packed hm:// text or the object's JSON: hmIdInput reads both
-  toInput: (params) => {
-    const id = hmIdInput(params.targetId, 'targetId');
-    return { account: id.uid, path: joinPath(id.path) };
-  },
+  toInput: (params) => documentParam(params.targetId, 'targetId'),
   cacheable: true,
   renderInPool: true,
   async run(ctx, args) {
-    const list = await ctx.store.read<CommentList>({
-      op: 'api.ListComments',
-      handler: 'index.listComments',
-      args,
-      signal: ctx.signal,
-    });
+    const list = await readIndex<CommentList>(ctx, 'ListComments', 'index.listComments', args);
     return wireCommentList(list);
   },
 };

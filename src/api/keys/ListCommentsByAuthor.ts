@@ -2,6 +2,7 @@ import type { CommentList } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
 import { type WireCommentList, wireCommentList } from '../wire-comments.ts';
 import { hmIdInput } from '../wire-ids.ts';
+import { readIndex } from './read-index.ts';
 
 /**
  * `ListCommentsByAuthor`: an account's live comments, newest first, with the author's metadata.
@@ -15,12 +16,12 @@ export const ListCommentsByAuthorKey: ApiKey<{ author: string }, WireCommentList
   cacheable: true,
   renderInPool: true,
   async run(ctx, args) {
-    const list = await ctx.store.read<CommentList>({
-      op: 'api.ListCommentsByAuthor',
-      handler: 'index.listCommentsByAuthor',
+    const list = await readIndex<CommentList>(
+      ctx,
+      'ListCommentsByAuthor',
+      'index.listCommentsByAuthor',
       args,
-      signal: ctx.signal,
-    });
+    );
     return wireCommentList(list);
   },
 };

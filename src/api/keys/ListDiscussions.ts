@@ -2,7 +2,7 @@ import type { CitingDiscussions, CommentList } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
 import { type CommentGroup, commentGroups } from '../comment-groups.ts';
 import { type WireComment, type WireCommentList, wireCommentList } from '../wire-comments.ts';
-import { documentId, hmIdInput, joinPath, type WireHmId } from '../wire-ids.ts';
+import { documentId, documentParam, type WireHmId } from '../wire-ids.ts';
 import { type WireMetadata, wireMetadata } from '../wire-metadata.ts';
 
 type Input = { account: string; path: string; commentId?: string };
@@ -33,8 +33,7 @@ export const ListDiscussionsKey: ApiKey<
   method: 'GET',
   params: { targetId: 'string', commentId: 'string' }, // targetId: packed hm:// text or JSON
   toInput: (params) => {
-    const id = hmIdInput(params.targetId, 'targetId');
-    const input: Input = { account: id.uid, path: joinPath(id.path) };
+    const input: Input = documentParam(params.targetId, 'targetId');
     if (typeof params.commentId === 'string' && params.commentId !== '') {
       input.commentId = params.commentId;
     }

@@ -1,7 +1,8 @@
 import type { AccountRow, CapabilityRow, DocumentCollaborators } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
 import { accountEntry } from '../wire-documents.ts';
-import { documentId, hmIdInput, joinPath, type WireHmId } from '../wire-ids.ts';
+import { documentId, documentParam, type WireHmId } from '../wire-ids.ts';
+import { readIndex } from './read-index.ts';
 
 type WireGrant = {
   id: string;
@@ -37,19 +38,16 @@ export const ListDocumentCollaboratorsKey: ApiKey<
   key: 'ListDocumentCollaborators',
   method: 'GET',
   params: { targetId: 'string' }, // the object's JSON text, or packed hm:// text: hmIdInput reads both
-  toInput: (params) => {
-    const id = hmIdInput(params.targetId, 'targetId');
-    return { account: id.uid, path: joinPath(id.path) };
-  },
+  toInput: (params) => documentParam(params.targetId, 'targetId'),
   cacheable: true,
   renderInPool: true,
   async run(ctx, args) {
-    const out = await ctx.store.read<DocumentCollaborators>({
-      op: 'api.ListDocumentCollaborators',
-      handler: 'index.documentCollaborators',
+    const out = await readIndex<DocumentCollaborators>(
+      ctx,
+      'ListDocumentCollaborators',
+      'index.documentCollaborators',
       args,
-      signal: ctx.signal,
-    });
+    );
     return collaborators(args.account, args.path, out);
   },
 };

@@ -5,6 +5,7 @@ import { optionalString, pageSize } from '../query-params.ts';
 import { breadcrumbsFor } from '../wire-documents.ts';
 import { documentId, type WireHmId } from '../wire-ids.ts';
 import { type WireMetadata, wireMetadata } from '../wire-metadata.ts';
+import { readIndex } from './read-index.ts';
 
 type Input = { query: string; account?: string; limit: number };
 
@@ -55,12 +56,12 @@ export const SearchKey: ApiKey<Input, Output> = {
   renderInPool: true,
   async run(ctx, input) {
     if (input.query === '') return { entities: [], searchQuery: '', nextPageToken: '' };
-    const { documents } = await ctx.store.read<QueryResult>({
-      op: 'api.Search',
-      handler: 'index.searchDocuments',
-      args: input,
-      signal: ctx.signal,
-    });
+    const { documents } = await readIndex<QueryResult>(
+      ctx,
+      'Search',
+      'index.searchDocuments',
+      input,
+    );
     const crumbs = await breadcrumbsFor(ctx.store, documents, ctx.signal);
     const entities = documents.map((d): Entity => {
       const entity: Entity = {
