@@ -86,8 +86,11 @@ export function hmIdInput(value: unknown, field: string): UnpackedHmId {
   return parseHmId(formatHmId({ uid: o.uid, path, version }), field);
 }
 
+/** A document as the index's read handlers take it. */
+export type DocumentTarget = { account: string; path: string };
+
 /** A document parameter (`targetId`, `id`): packed `hm://…` text or the object's JSON. */
-export function documentParam(value: unknown, field: string): { account: string; path: string } {
+export function documentParam(value: unknown, field: string): DocumentTarget {
   const id = hmIdInput(value, field);
   return { account: id.uid, path: joinPath(id.path) };
 }

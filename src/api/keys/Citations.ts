@@ -2,8 +2,8 @@ import { InvalidInputError } from '../../errors.ts';
 import type { CitationRow, CommentList, InteractionCounts } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
 import { type WireCommentList, wireCommentList } from '../wire-comments.ts';
-import { documentParam, hmIdInput, joinPath } from '../wire-ids.ts';
-import { readIndex } from './read-index.ts';
+import { hmIdInput, joinPath } from '../wire-ids.ts';
+import { documentKey, readIndex } from './read-index.ts';
 
 /** Keys read from the link index (src/index/links.ts): who cites a document, and how much. */
 
@@ -32,19 +32,13 @@ type Summary = {
 };
 
 /** `ListCitations`: every source linking to a document (`targetId=<hm://…>`, compact), oldest first. */
-export const ListCitationsKey: ApiKey<Target, { citations: WireCitation[] }> = {
+export const ListCitationsKey = documentKey({
   key: 'ListCitations',
-  method: 'GET',
-  params: { targetId: 'string' }, // packed hm:// text or the object's JSON: hmIdInput reads both
-  toInput: (params) => documentParam(params.targetId, 'targetId'),
-  cacheable: true,
-  renderInPool: true,
-  async run(ctx, args) {
-    const rows = await readIndex<CitationRow[]>(ctx, 'ListCitations', 'index.listCitations', args);
-    const target = `hm://${args.account}${args.path}`;
-    return { citations: rows.map((r) => wireCitation(r, target)) };
-  },
-};
+  handler: 'index.listCitations',
+  render: (rows: CitationRow[], t) => ({
+    citations: rows.map((r) => wireCitation(r, `hm://${t.account}${t.path}`)),
+  }),
+});
 
 function wireCitation(r: CitationRow, target: string): WireCitation {
   const out: WireCitation = {
@@ -73,23 +67,12 @@ function iso(ms: number): string {
  * and `blocks` the same per cited block. `changes` is its change count, `children` its direct
  * children.
  */
-export const InteractionSummaryKey: ApiKey<Target, Summary> = {
+export const InteractionSummaryKey = documentKey({
   key: 'InteractionSummary',
-  method: 'GET',
-  params: { id: 'string' }, // the object's JSON text, or packed hm:// text: hmIdInput reads both
-  toInput: (params) => documentParam(params.id, 'id'),
-  cacheable: true,
-  renderInPool: true,
-  async run(ctx, args) {
-    const counts = await readIndex<InteractionCounts>(
-      ctx,
-      'InteractionSummary',
-      'index.interactionCounts',
-      args,
-    );
-    return summarize(counts);
-  },
-};
+  handler: 'index.interactionCounts',
+  field: 'id',
+  render: (counts: InteractionCounts) => summarize(counts),
+});
 
 function summarize(counts: InteractionCounts): Summary {
   const latest = new Map<string, CitationRow>();

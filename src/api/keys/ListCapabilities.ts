@@ -1,7 +1,5 @@
-import type { CapabilityRow, ListCapabilitiesArgs } from '../../index/read-types.ts';
-import type { ApiKey } from '../api-key.ts';
-import { documentParam } from '../wire-ids.ts';
-import { readIndex } from './read-index.ts';
+import type { CapabilityRow } from '../../index/read-types.ts';
+import { documentKey } from './read-index.ts';
 
 type WireCapability = {
   id: string;
@@ -15,24 +13,13 @@ type WireCapability = {
 };
 
 /** `ListCapabilities`: valid grants covering a document (`targetId=<hm://…>`, compact). */
-export const ListCapabilitiesKey: ApiKey<ListCapabilitiesArgs, { capabilities: WireCapability[] }> =
-  {
-    key: 'ListCapabilities',
-    method: 'GET',
-    params: { targetId: 'string' }, // packed hm:// text or the object's JSON: hmIdInput reads both
-    toInput: (params) => documentParam(params.targetId, 'targetId'),
-    cacheable: true,
-    renderInPool: true,
-    async run(ctx, args) {
-      const { capabilities } = await readIndex<{ capabilities: CapabilityRow[] }>(
-        ctx,
-        'ListCapabilities',
-        'index.listCapabilities',
-        args,
-      );
-      return { capabilities: capabilities.filter((c) => c.valid).map(wireCapability) };
-    },
-  };
+export const ListCapabilitiesKey = documentKey({
+  key: 'ListCapabilities',
+  handler: 'index.listCapabilities',
+  render: ({ capabilities }: { capabilities: CapabilityRow[] }) => ({
+    capabilities: capabilities.filter((c) => c.valid).map(wireCapability),
+  }),
+});
 
 function wireCapability(row: CapabilityRow): WireCapability {
   const out: WireCapability = {

@@ -1,8 +1,7 @@
 import type { AccountRow, CapabilityRow, DocumentCollaborators } from '../../index/read-types.ts';
-import type { ApiKey } from '../api-key.ts';
 import { accountEntry } from '../wire-documents.ts';
-import { documentId, documentParam, type WireHmId } from '../wire-ids.ts';
-import { readIndex } from './read-index.ts';
+import { documentId, type WireHmId } from '../wire-ids.ts';
+import { documentKey } from './read-index.ts';
 
 type WireGrant = {
   id: string;
@@ -31,26 +30,11 @@ type Collaborators = {
  *   the site (by a contact with `subscribe.site`) that are not writers already.
  * - `publisherUid`: the space. The space owner holds no grant, so it is in no list.
  */
-export const ListDocumentCollaboratorsKey: ApiKey<
-  { account: string; path: string },
-  Collaborators
-> = {
+export const ListDocumentCollaboratorsKey = documentKey({
   key: 'ListDocumentCollaborators',
-  method: 'GET',
-  params: { targetId: 'string' }, // the object's JSON text, or packed hm:// text: hmIdInput reads both
-  toInput: (params) => documentParam(params.targetId, 'targetId'),
-  cacheable: true,
-  renderInPool: true,
-  async run(ctx, args) {
-    const out = await readIndex<DocumentCollaborators>(
-      ctx,
-      'ListDocumentCollaborators',
-      'index.documentCollaborators',
-      args,
-    );
-    return collaborators(args.account, args.path, out);
-  },
-};
+  handler: 'index.documentCollaborators',
+  render: (out: DocumentCollaborators, t) => collaborators(t.account, t.path, out),
+});
 
 function collaborators(space: string, path: string, out: DocumentCollaborators): Collaborators {
   const listed = new Set<string>();

@@ -1,4 +1,5 @@
-import type { KeyContext } from '../api-key.ts';
+import type { ApiKey, KeyContext } from '../api-key.ts';
+import { type DocumentTarget, documentParam } from '../wire-ids.ts';
 
 /** Runs one index read handler for key `key` (tracked as `api.<key>`), on the request's signal. */
 export function readIndex<T>(
@@ -8,4 +9,28 @@ export function readIndex<T>(
   args: unknown,
 ): Promise<T> {
   return ctx.store.read<T>({ op: `api.${key}`, handler, args, signal: ctx.signal });
+}
+
+/**
+ * A GET key about one document (`field`: packed `hm://…` text or the object's JSON) answered from
+ * one index read handler, run whole in the pool: `render` maps the handler's rows to the answer.
+ */
+export function documentKey<Rows, Out>(spec: {
+  key: string;
+  handler: string;
+  field?: 'targetId' | 'id';
+  render: (rows: Rows, target: DocumentTarget) => Out;
+}): ApiKey<DocumentTarget, Out> {
+  const field = spec.field ?? 'targetId';
+  return {
+    key: spec.key,
+    method: 'GET',
+    params: { [field]: 'string' }, // packed hm:// text or the object's JSON: hmIdInput reads both
+    toInput: (params) => documentParam(params[field], field),
+    cacheable: true,
+    renderInPool: true,
+    async run(ctx, target) {
+      return spec.render(await readIndex<Rows>(ctx, spec.key, spec.handler, target), target);
+    },
+  };
 }
