@@ -42,19 +42,21 @@ export function insertLinksOnWriter(
  * was accepted once, and the rest of the index should not be held back by it.
  */
 export function backfillLinksOnWriter(db: DatabaseSync): void {
+  // Iterated, not loaded whole: a large node has millions of changes. Inserting into `links` while
+  // reading `changes` and `blobs` is fine in SQLite (another table, same transaction).
   const changes = db
     .prepare('SELECT c.cid, c.ts, b.data FROM changes c JOIN blobs b ON b.id = c.blob_id')
-    .all() as { cid: string; ts: number; data: Uint8Array }[];
+    .iterate() as Iterable<{ cid: string; ts: number; data: Uint8Array }>;
   for (const row of changes) {
     const entry = storedEntry(row.cid, row.data);
     if (entry?.type === 'Change') {
       insertLinksOnWriter(db, { cid: row.cid, kind: 'Change', ts: row.ts }, entry.links);
     }
   }
-  const versions = db.prepare('SELECT cid, ts FROM comment_versions').all() as {
+  const versions = db.prepare('SELECT cid, ts FROM comment_versions').iterate() as Iterable<{
     cid: string;
     ts: number;
-  }[];
+  }>;
   for (const v of versions) {
     const row = getBlobByMultihash(db, parseCid(v.cid).multihash.bytes);
     const entry = row ? storedEntry(v.cid, row.data) : null;
