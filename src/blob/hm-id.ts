@@ -65,6 +65,11 @@ export function parseHmId(text: string, field = 'id'): UnpackedHmId {
   };
 }
 
+/** A document's ID text from index fields (`path` as `/a/b`, '' for home), segments URI-encoded. */
+export function documentIri(account: string, path: string): string {
+  return `${PREFIX}${account}${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
 /** Formats an ID; `parseHmId(formatHmId(p))` gives `p` back. */
 export function formatHmId(parts: HmIdParts): string {
   checkUid(parts.uid, 'uid');

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { documentIri } from '../blob/hm-id.ts';
 import { InvalidInputError } from '../errors.ts';
 import { accountArg, argsObject, pathArg, stringArg } from './read-args.ts';
 import { listChanges } from './read-changes.ts';
@@ -12,9 +13,9 @@ import type {
 } from './read-types.ts';
 import { stmt } from './statements.ts';
 
-const BLOCK_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Reader: who links to a document (`index.listCitations`, `index.interactionCounts`, `index.commentsByReference`, `index.citingDiscussions`). */
 
-/** Reader: who links to a document (`index.listCitations`, `index.interactionCounts`, `index.commentsByReference`). */
+const BLOCK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 type LinkDbRow = {
   source_cid: string;
@@ -59,9 +60,9 @@ function citationsOf(db: DatabaseSync, account: string, path: string): CitationR
     on_path: string;
   })[];
   const rows: CitationRow[] = [
-    ...fromDocs.map((r) => citation(r, 'Ref', `hm://${r.src_account}${r.src_path}`, null)),
+    ...fromDocs.map((r) => citation(r, 'Ref', documentIri(r.src_account, r.src_path), null)),
     ...fromComments.map((r) =>
-      citation(r, 'Comment', `hm://${r.comment_id}`, `hm://${r.on_account}${r.on_path}`),
+      citation(r, 'Comment', `hm://${r.comment_id}`, { account: r.on_account, path: r.on_path }),
     ),
   ];
   rows.sort((x, y) => x.sourceTime - y.sourceTime || (x.sourceCid < y.sourceCid ? -1 : 1));
@@ -78,12 +79,13 @@ function citation(
   r: LinkDbRow,
   sourceType: CitationRow['sourceType'],
   source: string,
-  sourceDocument: string | null,
+  on: { account: string; path: string } | null,
 ): CitationRow {
   return {
     source,
     sourceType,
-    sourceDocument,
+    sourceDocument: on ? documentIri(on.account, on.path) : null,
+    sourceOn: on,
     sourceCid: r.source_cid,
     sourceAuthor: r.author,
     sourceTime: r.ts,
@@ -144,23 +146,22 @@ export function citingDiscussions(db: DatabaseSync, args: unknown): CitingDiscus
   const a = argsObject(args);
   const account = accountArg(a.account);
   const path = pathArg(a.path);
-  const self = `hm://${account}${path}`;
+  const self = documentIri(account, path);
   const out: CitingDiscussions = { citing: [], documents: {} };
   const seen = new Set<string>();
   for (const c of citationsOf(db, account, path)) {
-    if (c.sourceType !== 'Comment' || !c.sourceDocument || c.sourceDocument === self) continue;
+    if (c.sourceType !== 'Comment' || !c.sourceOn || c.sourceDocument === self) continue;
     if (seen.has(c.source)) continue;
     seen.add(c.source);
-    const doc = c.sourceDocument;
+    const doc = c.sourceDocument!;
     out.citing.push({ commentId: c.source.slice('hm://'.length), document: doc });
     if (out.documents[doc]) continue;
-    const [docAccount = '', ...segments] = doc.slice('hm://'.length).split('/');
-    const docPath = segments.length ? `/${segments.join('/')}` : '';
+    const { account: on, path: onPath } = c.sourceOn;
     out.documents[doc] = {
-      account: docAccount,
-      path: docPath,
-      comments: listComments(db, { account: docAccount, path: docPath }),
-      head: documentHead(db, { account: docAccount, path: docPath }),
+      account: on,
+      path: onPath,
+      comments: listComments(db, { account: on, path: onPath }),
+      head: documentHead(db, { account: on, path: onPath }),
     };
   }
   return out;

@@ -149,8 +149,9 @@ export type CitationRow = {
   /** The citing document (`hm://<account><path>`), or the citing comment (`hm://<author>/<tsid>`). */
   source: string;
   sourceType: 'Ref' | 'Comment';
-  /** For a comment: the document it is on. */
+  /** For a comment: the document it is on, as `hm://…` text and as its parts. */
   sourceDocument: string | null;
+  sourceOn: { account: string; path: string } | null;
   /** The blob that made the link (a Change, or a version of the comment). */
   sourceCid: string;
   sourceAuthor: string;

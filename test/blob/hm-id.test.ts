@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { CODEC, cidForBytes } from '../../src/blob/cid.ts';
 import {
+  documentIri,
   formatHmId,
   type HmIdParts,
   parseHmId,
@@ -30,6 +31,12 @@ test('a full ID parses into every part', () => {
     hostname: null,
     scheme: 'hm',
   });
+});
+
+test("documentIri writes an index row's document as ID text that parses back", () => {
+  assert.equal(documentIri(uid, ''), `hm://${uid}`);
+  assert.equal(documentIri(uid, '/notes/a b'), `hm://${uid}/notes/a%20b`);
+  assert.deepEqual(parseHmId(documentIri(uid, '/notes/a b')).path, ['notes', 'a b']);
 });
 
 test('home documents, latest and expanded blocks', () => {

@@ -1,3 +1,4 @@
+import { documentIri } from '../../blob/hm-id.ts';
 import { InvalidInputError } from '../../errors.ts';
 import type { CitationRow, CommentList, InteractionCounts } from '../../index/read-types.ts';
 import type { ApiKey } from '../api-key.ts';
@@ -36,7 +37,7 @@ export const ListCitationsKey = documentKey({
   key: 'ListCitations',
   handler: 'index.listCitations',
   render: (rows: CitationRow[], t) => ({
-    citations: rows.map((r) => wireCitation(r, `hm://${t.account}${t.path}`)),
+    citations: rows.map((r) => wireCitation(r, documentIri(t.account, t.path))),
   }),
 });
 
