@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { documentIri } from '../blob/hm-id.ts';
 import { SUBSCRIPTION_REFRESH_MS } from '../constants.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { DiscoveryRequest } from './discovery/discovery-request.ts';
@@ -105,7 +106,7 @@ export class SubscriptionRefresher {
     const subs = await this.#deps.list();
     for (const s of subs) {
       this.#deps.discover({
-        iri: `hm://${s.account}${s.path}`,
+        iri: documentIri(s.account, s.path),
         recursive: s.recursive,
         hot: false,
       });

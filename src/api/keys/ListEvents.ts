@@ -1,3 +1,4 @@
+import { documentIri } from '../../blob/hm-id.ts';
 import { API_DEFAULT_PAGE_SIZE, API_EVENTS_PAGE_SIZE, API_MAX_PAGE_SIZE } from '../../constants.ts';
 import type {
   EventRow,
@@ -97,7 +98,7 @@ export function wireEvent(row: EventRow): WireEvent {
       cid: row.cid,
       blobType: row.type,
       author: row.author,
-      resource: row.account ? `hm://${row.account}${row.path ?? ''}` : '',
+      resource: row.account ? documentIri(row.account, row.path ?? '') : '',
       extraAttrs: row.extra ?? '',
       blobId: String(row.id),
       isPinned: false,

@@ -1,4 +1,4 @@
-import { parseHmId, pathToString } from '../../blob/hm-id.ts';
+import { documentIri, parseHmId, pathToString } from '../../blob/hm-id.ts';
 import { InvalidInputError } from '../../errors.ts';
 import type { Subscription } from '../../sync/subscriptions.ts';
 import type { ApiKey } from '../api-key.ts';
@@ -42,7 +42,7 @@ export const SubscribeKey: ApiKey<Target, Subscription> = {
       payload: target,
     });
     ctx.discovery?.discover({
-      iri: `hm://${sub.account}${sub.path}`,
+      iri: documentIri(sub.account, sub.path),
       recursive: sub.recursive,
       hot: false,
     });

@@ -1,3 +1,4 @@
+import { documentIri } from '../../blob/hm-id.ts';
 import type { Subscription } from '../../sync/subscriptions.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { clientFor } from '../http-client.ts';
@@ -23,7 +24,7 @@ export const subscribeCommand: Command = {
         'ListSubscriptions',
       );
       for (const s of subscriptions) {
-        process.stdout.write(`hm://${s.account}${s.path}  ${s.recursive}\n`);
+        process.stdout.write(`${documentIri(s.account, s.path)}  ${s.recursive}\n`);
       }
       return 0;
     }
