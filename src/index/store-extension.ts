@@ -31,7 +31,7 @@ import {
 import { indexStats } from './read-stats.ts';
 
 /**
- * The index as a store extension (src/store/extension.ts): its migrations (10–29), the writer's
+ * The index as a store extension (src/store/extension.ts): its migrations (10, 11, 41, 42), the writer's
  * `index.putBlobs`, and reader handlers. Argument and result types: `read-types.ts`
  * (reads) and `index-input.ts` (prepare/put).
  *

@@ -8,7 +8,7 @@ import {
 } from './subscriptions.ts';
 
 /**
- * The sync engine's store extension: its tables (migrations 40–49) and handlers.
+ * The sync engine's store extension: its tables (migration 40) and handlers.
  *
  *   sync.subscribe          payload {account, path, recursive}  → Subscription   (writer)
  *   sync.unsubscribe        payload {account, path}             → boolean        (writer)
