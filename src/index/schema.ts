@@ -2,8 +2,9 @@ import type { Migration } from '../store/extension.ts';
 import { backfillLinksOnWriter } from './links-writer.ts';
 
 /**
- * Index tables (migrations 10, 11, 41, 42: a new migration takes the next number above all others). Blob bytes live in the store's `blobs` table; these rows are
- * what indexing a verified blob derives from it, so reads never decode or replay.
+ * Index tables (migrations 10, 11, 41, 42: a new migration takes the next number above all
+ * others). Blob bytes live in the store's `blobs` table; these rows are what indexing a verified
+ * blob derives from it, so reads never decode or replay.
  *
  * Invariants:
  * 1. A Change is in `changes` only once all its deps are; a Ref is in `refs` only once all its
