@@ -251,3 +251,18 @@ export const SUBSCRIPTION_REFRESH_MS = 5 * 60_000;
 export const DOCUMENT_CACHE_MAX_ENTRIES = 512;
 /** Total blocks held by the DocumentCache (a document costs 1 + its block count); bounds memory. */
 export const DOCUMENT_CACHE_MAX_BLOCKS = 250_000;
+
+// ---- web domains (src/net/domain-check.ts, domain-checker.ts) --------------------------------
+
+/** One attempt to fetch `https://<domain>/hm/api/config` gives up after this long (Seed's daemon: 10 s). */
+export const DOMAIN_CHECK_TIMEOUT_MS = 10_000;
+/** Attempts per check; network errors and 5xx answers are retried, 4xx and bad bodies are not. */
+export const DOMAIN_CHECK_ATTEMPTS = 3;
+/** Pause between two attempts of one check. */
+export const DOMAIN_CHECK_RETRY_MS = 300;
+/** Known domains are checked again this long after start, then every DOMAIN_RECHECK_MS, one at a time. */
+export const DOMAIN_RECHECK_FIRST_MS = 30_000;
+/** Period of the background re-check of every known domain (Seed's daemon: 30 minutes). */
+export const DOMAIN_RECHECK_MS = 30 * 60_000;
+/** Most domains the node keeps (a new one beyond it is refused). */
+export const DOMAIN_TABLE_MAX = 10_000;

@@ -5,6 +5,8 @@ import { type ApiServer, apiStoreExtension, createApiServer } from './api/server
 import { registerKeyCacheMetrics } from './blob/principal.ts';
 import { API_DEFAULT_HOST, API_DEFAULT_PORT, NODE_DATABASE_FILE } from './constants.ts';
 import { registerIndexMetrics } from './index/index-metrics.ts';
+import type { SiteConfig } from './net/domain-check.ts';
+import { DomainChecker, type DomainCheckerInit } from './net/domain-checker.ts';
 import { netStoreExtension } from './net/index.ts';
 import { createSeedlingNode, type SeedlingNode } from './net/node.ts';
 import type { SyncProtocolInit } from './net/protocol/sync-protocol.ts';
@@ -48,6 +50,8 @@ export type NodeInit = {
   sync?: SyncInit;
   /** Passed through to openStore (readerThreads, queue bounds, mode...). */
   store?: Omit<Parameters<typeof openStore>[1], 'path' | 'extensions'>;
+  /** Web domain checks (`GetDomain`): scheme, timeouts, the background re-check period. */
+  domains?: DomainCheckerInit;
   log?: Log;
 };
 
@@ -61,6 +65,7 @@ export type SeedlingNodeHandle = {
   /** Main-thread event-loop lag, sampled from start to close. */
   loopLag: EventLoopLag;
   api: ApiServer;
+  domains: DomainChecker;
   /** The libp2p node and the sync engine with discovery, when networking is on. */
   net: SeedlingNode | null;
   sync: Sync | null;
@@ -99,6 +104,20 @@ export async function startNode(init: NodeInit): Promise<SeedlingNodeHandle> {
     if (net) stack.push(() => net.stop());
     const sync = net ? startSync(init, store, net, registry, log) : null;
     if (sync) stack.push(() => sync.close());
+    // A checked domain that names an account makes its site server that space's authority.
+    const domains = new DomainChecker(
+      {
+        store,
+        registry,
+        onSite: (account, site) => {
+          const addr = siteAddr(site);
+          if (sync && addr) sync.learnSite(account, addr);
+        },
+      },
+      init.domains,
+    );
+    await domains.start();
+    stack.push(() => domains.stop());
     const api = await createApiServer(
       {
         store,
@@ -106,12 +125,24 @@ export async function startNode(init: NodeInit): Promise<SeedlingNodeHandle> {
         log,
         tracker,
         discovery: sync?.discovery,
+        domains,
         onAppActivity: () => store.noteAppActivity(),
       },
       { host: init.http?.host ?? API_DEFAULT_HOST, port: init.http?.port ?? API_DEFAULT_PORT },
     );
     stack.push(() => api.close());
-    return { url: api.url, store, registry, tracker, loopLag, api, net, sync, close: closeAll };
+    return {
+      url: api.url,
+      store,
+      registry,
+      tracker,
+      loopLag,
+      api,
+      net,
+      sync,
+      domains,
+      close: closeAll,
+    };
   } catch (err) {
     await closeAll();
     throw err;
@@ -148,4 +179,11 @@ function startSync(
     { store, net, registry, log: (msg, err) => log(`sync: ${msg}`, { err: String(err) }) },
     init.sync ?? {},
   );
+}
+
+/** A site config's first address as a dialable multiaddr (with `/p2p/<peer id>`), or null. */
+function siteAddr(site: SiteConfig): string | null {
+  const first = site.addrs[0];
+  if (!first) return null;
+  return first.includes('/p2p/') ? first : `${first}/p2p/${site.peerId}`;
 }

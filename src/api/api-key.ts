@@ -1,4 +1,5 @@
 import type { DocumentState } from '../index/replay/document-state.ts';
+import type { DomainRow } from '../net/domains-table.ts';
 import type { DiscoveryRequest } from '../sync/discovery/discovery-request.ts';
 import type { DiscoveryProgress } from '../sync/discovery/discovery-task.ts';
 import type { WriteClass } from '../types.ts';
@@ -44,12 +45,19 @@ export type DiscoveryPort = {
   onProgress(listener: (p: DiscoveryProgress) => void): () => void;
 };
 
+/** Web domain checks as the API uses them (src/net/domain-checker.ts). */
+export type DomainPort = {
+  /** Checks the domain now (joining a check already running) and records the outcome. */
+  check(domain: string): Promise<DomainRow>;
+};
+
 export type KeyContext = {
   store: ApiStore;
   /** Loads a replayed document (cached, single-flight); falls back to `replay.resource` in the pool. */
   loadResource: ResourceLoader;
   log: (msg: string, extra?: object) => void;
   discovery?: DiscoveryPort;
+  domains?: DomainPort;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
 };

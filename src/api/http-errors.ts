@@ -65,6 +65,7 @@ const CODE_STATUS: Record<string, number> = {
   READ_TIMEOUT: 503,
   READ_ABORTED: 503,
   DISCOVERY_UNAVAILABLE: 503,
+  DOMAINS_UNAVAILABLE: 503,
 };
 
 function fromCode(err: SeedlingError): HttpError {

@@ -5,7 +5,14 @@ import { API_BODY_LIMIT_BYTES, API_DEFAULT_HOST, API_DEFAULT_PORT } from '../con
 import { InvalidInputError, NotFoundError, UnknownKeyError } from '../errors.ts';
 import { DocumentCache } from '../index/document-cache.ts';
 import type { OperationTracker } from '../obs/operation-tracker.ts';
-import type { ApiKey, ApiStore, DiscoveryPort, KeyContext, ResourceLoader } from './api-key.ts';
+import type {
+  ApiKey,
+  ApiStore,
+  DiscoveryPort,
+  DomainPort,
+  KeyContext,
+  ResourceLoader,
+} from './api-key.ts';
 import { type ApiMetrics, apiMetrics, statusClass } from './api-metrics.ts';
 import { debugPage } from './debug-page.ts';
 import { documentLoader } from './document-loader.ts';
@@ -34,6 +41,8 @@ export type ApiServerDeps = {
   tracker?: OperationTracker;
   /** Discovery tasks (sync); without it DiscoveryStatus answers from local data only. */
   discovery?: DiscoveryPort;
+  /** Web domain checks (`GetDomain` with `forceCheck`); without it only recorded checks are read. */
+  domains?: DomainPort;
   /** Called on every request: the app is using the node (the store then keeps sync's CPU work at low priority). */
   onAppActivity?: () => void;
 };
@@ -98,6 +107,7 @@ export async function createApiServer(
     loadResource,
     log,
     discovery: deps.discovery,
+    domains: deps.domains,
   });
   app.get('/api/:key', handle);
   app.post('/api/:key', handle);

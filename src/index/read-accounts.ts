@@ -145,6 +145,31 @@ export function documentCollaborators(db: DatabaseSync, args: unknown): Document
   return { grants, subscribers, accounts };
 }
 
+/**
+ * `index.siteAccount` {domain} → {account} | null: the account whose home document names a
+ * `siteUrl` on that host (`example.com`, or `example.com:8443` with its port), the first by ID.
+ * A node that never checked the domain still knows whose site it is from the content it holds.
+ */
+export function siteAccount(db: DatabaseSync, args: unknown): { account: string } | null {
+  const domain = stringArg(argsObject(args).domain, 'domain', 260).toLowerCase();
+  const rows = stmt(
+    db,
+    `SELECT account, json_extract(metadata, '$.siteUrl') AS url FROM documents
+     WHERE path = '' AND tombstone = 0 AND json_extract(metadata, '$.siteUrl') IS NOT NULL
+     ORDER BY account`,
+  ).all() as { account: string; url: unknown }[];
+  for (const r of rows) {
+    if (typeof r.url !== 'string') continue;
+    try {
+      const url = new URL(r.url);
+      if (url.host === domain || url.hostname === domain) return { account: r.account };
+    } catch {
+      // Not a URL: names no site.
+    }
+  }
+  return null;
+}
+
 /** v41 backfilled every signer; coalesce keeps the row type total all the same. */
 const CONTACT_COLUMNS =
   'id, tsid, account, coalesce(signer, account) AS signer, cid, subject, name, subscribe, ts';

@@ -11,6 +11,7 @@ import {
   listAccounts,
   listCapabilities,
   listContacts,
+  siteAccount,
 } from './read-accounts.ts';
 import { documentChanges, listChanges } from './read-changes.ts';
 import {
@@ -60,6 +61,7 @@ import { indexStats } from './read-stats.ts';
  *   index.citingDiscussions {account, path}               → CitingDiscussions
  *   index.account          {id}                           → AccountRow | null
  *   index.accounts         {ids}                          → {accounts: {[id]: AccountRow | null}}
+ *   index.siteAccount      {domain}                       → {account} | null (home `siteUrl` host)
  *   index.listAccounts     {}                             → {accounts}
  *   index.getCid           {cid}                          → {cid, codec, data} | null
  *   index.stats            {}                             → IndexStats (read-stats.ts)
@@ -102,6 +104,7 @@ export const readHandlers: Record<string, ReadHandler> = {
   'index.citingDiscussions': citingDiscussions,
   'index.account': account,
   'index.accounts': accounts,
+  'index.siteAccount': siteAccount,
   'index.listAccounts': (db) => listAccounts(db),
   'index.getCid': getCid,
   'index.stats': (db) => indexStats(db),

@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { PEER_MAX_ADDRS, PEER_TABLE_MAX_PEERS } from '../constants.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Migration, ReadHandler, WriteHandler } from '../store/extension.ts';
+import { getDomain, listDomains, putDomainCheckOnWriter } from './domains-table.ts';
 import type { PeerRecord } from './peer-table.ts';
 
 /**
@@ -9,7 +10,8 @@ import type { PeerRecord } from './peer-table.ts';
  * reader threads (`new URL('../net/store-extension.ts', import.meta.url)`).
  *
  * `net.upsertPeer` runs on the writer inside a `background` job (coalesced by peer id);
- * `net.listPeers` runs in the reader pool at start-up.
+ * `net.listPeers` runs in the reader pool at start-up. The web domains checked for Seed site
+ * configs live in `domains` (domains-table.ts).
  */
 
 export const migrations: Migration[] = [
@@ -28,6 +30,18 @@ export const migrations: Migration[] = [
       bootstrap        INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     CREATE INDEX peers_by_last_seen ON peers (last_seen);`,
+  },
+  {
+    version: 43,
+    name: 'net: web domains',
+    sql: `CREATE TABLE domains (
+      domain       TEXT    PRIMARY KEY,       -- host[:port], as given
+      last_check   INTEGER NOT NULL,          -- ms since epoch
+      last_status  TEXT    NOT NULL,          -- success | unreachable | error
+      last_success INTEGER NOT NULL DEFAULT 0, -- ms since epoch; 0 = never
+      last_config  TEXT,                      -- JSON SiteConfig of the last success
+      last_error   TEXT                       -- NULL after a success
+    ) STRICT;`,
   },
 ];
 
@@ -151,8 +165,11 @@ function rowToRecord(row: PeerRow): PeerRecord {
 
 export const writeHandlers: Record<string, WriteHandler> = {
   'net.upsertPeer': (db, payload) => upsertPeerOnWriter(db, payload),
+  'net.putDomainCheck': (db, payload) => putDomainCheckOnWriter(db, payload),
 };
 
 export const readHandlers: Record<string, ReadHandler> = {
   'net.listPeers': (db, args) => listPeers(db, args),
+  'net.getDomain': (db, args) => getDomain(db, args),
+  'net.listDomains': (db) => listDomains(db),
 };

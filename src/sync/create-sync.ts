@@ -1,6 +1,6 @@
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { multiaddr } from '@multiformats/multiaddr';
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
 import { SYNC_WRITE_BATCH } from '../constants.ts';
@@ -44,6 +44,11 @@ export type SyncInit = {
 };
 
 export type Sync = {
+  /**
+   * Learns the site server of a space (from a web domain's config, src/net/domain-checker.ts):
+   * asked first for that account, like a configured `sites` entry, which still wins.
+   */
+  learnSite(account: string, addr: string): void;
   engine: SyncEngine;
   haves: HavesCache;
   discovery: DiscoveryScheduler<PullPeer>;
@@ -127,11 +132,12 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
     init.engine,
   );
   net.protocol.setHandlers(engine.handlers());
+  const learnedSites = new Map<string, Multiaddr>();
   const discovery = new DiscoveryScheduler<PullPeer>(
     {
       registry: deps.registry,
       pull: (peer, scope, signal) => engine.pull(peer, scope, { signal }),
-      peers: discoveryPeers(net, init),
+      peers: discoveryPeers(net, init, learnedSites),
       local: {
         version: async (account, path) =>
           (await lookup<DocumentHead | null>('index.documentHead', { account, path }))?.version ??
@@ -155,6 +161,9 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
   );
   subscriptions.start();
   return {
+    learnSite(account, addr) {
+      learnedSites.set(account, multiaddr(addr));
+    },
     engine,
     haves,
     discovery,
@@ -168,13 +177,13 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
 }
 
 /** Peers for discovery tiers: configured authorities, live connections, and the peer table. */
-function discoveryPeers(net: SeedlingNode, init: SyncInit) {
+function discoveryPeers(net: SeedlingNode, init: SyncInit, learned: Map<string, Multiaddr>) {
   const gateways = (init.gateways ?? []).map((a) => multiaddr(a));
   const sites = new Map(Object.entries(init.sites ?? {}).map(([k, a]) => [k, multiaddr(a)]));
   const keyOf = peerKey;
   return {
     authorities: (account: string) => {
-      const site = sites.get(account);
+      const site = sites.get(account) ?? learned.get(account);
       return site ? [site, ...gateways] : gateways;
     },
     connected: (): PullPeer[] =>

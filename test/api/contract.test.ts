@@ -12,6 +12,7 @@ import {
   makeComment,
   makeContact,
   makeDocument,
+  makeHomeWithSite,
   makeProfile,
   testKey,
 } from '../fixtures/blob-factory.ts';
@@ -83,6 +84,9 @@ const contact = makeContact(alice, bob.principal, {
   subscribe: { site: true, profile: false },
 });
 const profile = makeProfile(alice, { name: 'Alice' });
+/** Dave's home names its web site: GetDomain knows whose site dave.example is without a check. */
+const dave = testKey('dave');
+const daveHome = makeHomeWithSite(dave, 'Dave', 'https://dave.example');
 
 let node: TestNode;
 /** Keys of Seed's API (Seedling's own keys, such as Discover, have no schema file). */
@@ -114,6 +118,7 @@ describe('Seed API contract', () => {
       contact,
       follow,
       profile,
+      ...daveHome,
     ];
     const res = await node.post('PublishBlobs', publishBody(blobs));
     assert.equal(res.status, 200, res.text);
@@ -437,10 +442,16 @@ describe('Seed API contract', () => {
     served.add('PrepareDocumentChange');
   });
 
-  it('an unserved key answers 404 Unknown query key', async () => {
-    const res = await node.get('GetDomain', { domain: 'example.com' });
+  it('GetDomain from a home document naming its site, ListDomains (no domain checked yet)', async () => {
+    const got = await checkGet('GetDomain', { domain: 'dave.example' });
+    assert.deepEqual([got.status, got.registeredAccountUid], ['success', dave.accountId]);
+    assert.deepEqual((await checkGet('ListDomains', {})).domains, []);
+  });
+
+  it('an unknown key answers 404 Unknown query key', async () => {
+    const res = await node.get('NoSuchKey');
     assert.equal(res.status, 404);
-    assert.deepEqual(res.body, { error: 'Unknown query key: GetDomain' });
+    assert.deepEqual(res.body, { error: 'Unknown query key: NoSuchKey' });
   });
 
   it('covered every key the node serves', () => {

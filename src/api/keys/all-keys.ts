@@ -9,6 +9,7 @@ import { CommentKey } from './Comment.ts';
 import { AccountContactsKey, SubjectContactsKey } from './Contacts.ts';
 import { DiscoverKey } from './Discover.ts';
 import { DiscoveryStatusKey } from './DiscoveryStatus.ts';
+import { GetDomainKey, ListDomainsKey } from './Domains.ts';
 import { GetCIDKey } from './GetCID.ts';
 import { GetCommentReplyCountKey } from './GetCommentReplyCount.ts';
 import { ListAccountsKey } from './ListAccounts.ts';
@@ -30,8 +31,8 @@ import { SearchKey } from './Search.ts';
 import { ListSubscriptionsKey, SubscribeKey, UnsubscribeKey } from './Subscriptions.ts';
 
 /**
- * Every key this node serves: SEED-API.md's first tier, twelve of the next (`QueryBlock`,
- * `Search` (titles), `ListCommentsByAuthor`, `GetCommentReplyCount`, `ListCommentVersions`, `AccountContacts`,
+ * Every key this node serves: SEED-API.md's first tier, all of the next (`QueryBlock`,
+ * `Search` (titles), `GetDomain`, `ListDomains`, `ListCommentsByAuthor`, `GetCommentReplyCount`, `ListCommentVersions`, `AccountContacts`,
  * `SubjectContacts`, `ListDiscussions`, `ListDocumentCollaborators`, `ListCitations`,
  * `InteractionSummary`, `ListCommentsByReference`), and
  * Seedling's `Discover` and subscriptions. Others answer 404 `Unknown query key`.
@@ -60,6 +61,8 @@ export const ALL_KEYS: ApiKey[] = [
   InteractionSummaryKey,
   ListCommentsByReferenceKey,
   GetCIDKey,
+  GetDomainKey,
+  ListDomainsKey,
   DiscoveryStatusKey,
   PublishBlobsKey,
   PrepareDocumentChangeKey,
