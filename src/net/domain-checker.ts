@@ -1,20 +1,12 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { DOMAIN_RECHECK_FIRST_MS, DOMAIN_RECHECK_MS } from '../constants.ts';
+import type { Store } from '../store/store.ts';
 import type { WriteClass } from '../types.ts';
 import { type DomainCheckOptions, fetchSiteConfig, type SiteConfig } from './domain-check.ts';
 import type { DomainRow } from './domains-table.ts';
 
-/** The store as the checker uses it (structural: the API's store fits). */
-export type DomainStore = {
-  write<T = unknown>(job: {
-    op: string;
-    class: WriteClass;
-    handler: string;
-    payload: unknown;
-    key?: string;
-  }): Promise<T>;
-  read<T = unknown>(req: { op: string; handler: string; args: unknown }): Promise<T>;
-};
+/** The store as the checker uses it. */
+export type DomainStore = Pick<Store, 'write' | 'read'>;
 
 export type DomainCheckerInit = DomainCheckOptions & {
   /** First background re-check of every known domain after start (ms); 0 = no background loop. */
