@@ -152,22 +152,31 @@ export function documentCollaborators(db: DatabaseSync, args: unknown): Document
  */
 export function siteAccount(db: DatabaseSync, args: unknown): { account: string } | null {
   const domain = stringArg(argsObject(args).domain, 'domain', 260).toLowerCase();
+  return siteHosts(db).find((s) => s.host === domain || s.hostname === domain) ?? null;
+}
+
+/**
+ * `index.siteHosts` {} → [{account, host, hostname}]: every live home document's `siteUrl` host
+ * (with its port, and without), by account. The domain checker checks those it has not yet.
+ */
+export function siteHosts(db: DatabaseSync): { account: string; host: string; hostname: string }[] {
   const rows = stmt(
     db,
     `SELECT account, json_extract(metadata, '$.siteUrl') AS url FROM documents
      WHERE path = '' AND tombstone = 0 AND json_extract(metadata, '$.siteUrl') IS NOT NULL
      ORDER BY account`,
   ).all() as { account: string; url: unknown }[];
+  const out: { account: string; host: string; hostname: string }[] = [];
   for (const r of rows) {
     if (typeof r.url !== 'string') continue;
     try {
       const url = new URL(r.url);
-      if (url.host === domain || url.hostname === domain) return { account: r.account };
+      if (url.host) out.push({ account: r.account, host: url.host, hostname: url.hostname });
     } catch {
       // Not a URL: names no site.
     }
   }
-  return null;
+  return out;
 }
 
 /** v41 backfilled every signer; coalesce keeps the row type total all the same. */

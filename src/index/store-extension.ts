@@ -12,6 +12,7 @@ import {
   listCapabilities,
   listContacts,
   siteAccount,
+  siteHosts,
 } from './read-accounts.ts';
 import { documentChanges, listChanges } from './read-changes.ts';
 import {
@@ -62,6 +63,7 @@ import { indexStats } from './read-stats.ts';
  *   index.account          {id}                           → AccountRow | null
  *   index.accounts         {ids}                          → {accounts: {[id]: AccountRow | null}}
  *   index.siteAccount      {domain}                       → {account} | null (home `siteUrl` host)
+ *   index.siteHosts        {}                             → [{account, host, hostname}]
  *   index.listAccounts     {}                             → {accounts}
  *   index.getCid           {cid}                          → {cid, codec, data} | null
  *   index.stats            {}                             → IndexStats (read-stats.ts)
@@ -105,6 +107,7 @@ export const readHandlers: Record<string, ReadHandler> = {
   'index.account': account,
   'index.accounts': accounts,
   'index.siteAccount': siteAccount,
+  'index.siteHosts': (db) => siteHosts(db),
   'index.listAccounts': (db) => listAccounts(db),
   'index.getCid': getCid,
   'index.stats': (db) => indexStats(db),

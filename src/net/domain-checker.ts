@@ -2,13 +2,20 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { DOMAIN_RECHECK_FIRST_MS, DOMAIN_RECHECK_MS } from '../constants.ts';
 import type { Store } from '../store/store.ts';
 import type { WriteClass } from '../types.ts';
-import { type DomainCheckOptions, fetchSiteConfig, type SiteConfig } from './domain-check.ts';
+import {
+  checkDomainName,
+  type DomainCheckOptions,
+  fetchSiteConfig,
+  type SiteConfig,
+} from './domain-check.ts';
 import type { DomainRow } from './domains-table.ts';
 
 /** The store as the checker uses it. */
 export type DomainStore = Pick<Store, 'write' | 'read'>;
 
 export type DomainCheckerInit = DomainCheckOptions & {
+  /** Also check the sites live home documents name (`siteUrl`) that were never checked (default true). */
+  siteHosts?: boolean;
   /** First background re-check of every known domain after start (ms); 0 = no background loop. */
   recheckFirstMs?: number;
   recheckMs?: number;
@@ -17,7 +24,8 @@ export type DomainCheckerInit = DomainCheckOptions & {
 /**
  * Checks web domains for Seed site configs (domain-check.ts) and records every outcome
  * (`net.putDomainCheck`): on request (`check`, one check per domain at a time, shared by its
- * callers), and in the background every `recheckMs` for every known domain, one at a time.
+ * callers), and in the background every `recheckMs`, one at a time, for every known domain and
+ * every site a live home document names (`siteUrl`) that was never checked.
  * A success is reported to `onSite` (the site server of the account it names: sync asks it first).
  */
 export class DomainChecker {
@@ -74,9 +82,9 @@ export class DomainChecker {
     const first = this.#init.recheckFirstMs ?? DOMAIN_RECHECK_FIRST_MS;
     if (first <= 0) return;
     const loop = async () => {
-      for (const row of await this.#list().catch(() => [])) {
+      for (const domain of await this.#toCheck().catch(() => [])) {
         if (this.#stop.signal.aborted) return;
-        await this.check(row.domain, 'background').catch(() => {});
+        await this.check(domain, 'background').catch(() => {});
       }
       if (!this.#stop.signal.aborted) {
         this.#timer = setTimeout(loop, this.#init.recheckMs ?? DOMAIN_RECHECK_MS);
@@ -119,11 +127,35 @@ export class DomainChecker {
     );
   }
 
+  /** The known domains, and the sites home documents name that were never checked (as Seed does). */
+  async #toCheck(): Promise<string[]> {
+    const known = (await this.#list()).map((r) => r.domain);
+    const named = this.#init.siteHosts === false ? [] : await this.#siteHosts();
+    const fresh = named.filter((h) => !known.includes(h));
+    return [...known, ...new Set(fresh)];
+  }
+
+  async #siteHosts(): Promise<string[]> {
+    const hosts = await this.#store
+      .read<{ host: string }[]>({ op: 'net.domains', handler: 'index.siteHosts', args: {} })
+      .catch(() => []); // a store without the index (tests of the net layer alone)
+    return hosts.map((h) => h.host).filter((h) => isDomainName(h));
+  }
+
   #list(): Promise<DomainRow[]> {
     return this.#store.read<DomainRow[]>({
       op: 'net.domains',
       handler: 'net.listDomains',
       args: {},
     });
+  }
+}
+
+function isDomainName(host: string): boolean {
+  try {
+    checkDomainName(host);
+    return true;
+  } catch {
+    return false;
   }
 }

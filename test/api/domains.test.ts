@@ -152,3 +152,41 @@ describe('a checked domain names the site server sync asks first', () => {
     assert.deepEqual(status, { state: 'found', version: doc.version });
   });
 });
+
+describe('sites named by home documents are checked in the background', () => {
+  let node: TestNode;
+  let site: Awaited<ReturnType<typeof startSiteServer>>;
+  const erin = testKey('domains-erin');
+
+  before(async () => {
+    const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString();
+    site = await startSiteServer([
+      {
+        status: 200,
+        body: { peerId, addrs: ['/ip4/127.0.0.1/tcp/4001'], registeredAccountUid: erin.accountId },
+      },
+    ]);
+    node = await startTestNode({
+      domains: { scheme: 'http', retryMs: 10, timeoutMs: 500, recheckFirstMs: 500 },
+    });
+  });
+  after(async () => {
+    await node?.stop();
+    await site?.close();
+  });
+
+  it("a home's siteUrl never checked is checked by the next round, and recorded", async () => {
+    const home = makeHomeWithSite(erin, 'Erin', `http://${site.domain}`);
+    assert.equal((await node.post('PublishBlobs', publishBody(home))).status, 200);
+    let domains: { domain: string; status: string; registeredAccountUid: string | null }[] = [];
+    const deadline = Date.now() + 5_000;
+    while (domains.length === 0 && Date.now() < deadline) {
+      domains = ((await node.get('ListDomains')).body as { domains: typeof domains }).domains;
+      if (domains.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(
+      domains.map((d) => [d.domain, d.status, d.registeredAccountUid]),
+      [[site.domain, 'success', erin.accountId]],
+    );
+  });
+});
