@@ -129,10 +129,9 @@ export class DomainChecker {
 
   /** The known domains, and the sites home documents name that were never checked (as Seed does). */
   async #toCheck(): Promise<string[]> {
-    const known = (await this.#list()).map((r) => r.domain);
+    const known = new Set((await this.#list()).map((r) => r.domain));
     const named = this.#init.siteHosts === false ? [] : await this.#siteHosts();
-    const fresh = named.filter((h) => !known.includes(h));
-    return [...known, ...new Set(fresh)];
+    return [...new Set([...known, ...named])];
   }
 
   async #siteHosts(): Promise<string[]> {

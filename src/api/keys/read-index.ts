@@ -34,3 +34,25 @@ export function documentKey<Rows, Out>(spec: {
     },
   };
 }
+
+/**
+ * A GET key about one comment (`id` = `<authority uid>/<tsid>`; the index checks its form and
+ * names the field), answered from one index read handler, run whole in the pool.
+ */
+export function commentKey<Rows, Out>(spec: {
+  key: string;
+  handler: string;
+  render: (rows: Rows, id: string) => Out;
+}): ApiKey<{ id: string }, Out> {
+  return {
+    key: spec.key,
+    method: 'GET',
+    params: { id: 'string' },
+    toInput: (params) => ({ id: params.id as string }),
+    cacheable: true,
+    renderInPool: true,
+    async run(ctx, args) {
+      return spec.render(await readIndex<Rows>(ctx, spec.key, spec.handler, args), args.id);
+    },
+  };
+}
