@@ -5,19 +5,25 @@
  * (site-scopes.ts) and fetches from a Map — no database, no sync engine (the pattern of
  * test/sync/hostile-sync.test.ts `scriptedPeer`).
  *
- * Usage (spawned by bench/storm.ts): node bench/storm/peers-child.ts <peers> <docs> <changes>
+ * Usage (spawned by bench/storm/peers.ts): node bench/storm/peers-child.ts <peers> <docs> <changes> [trickleMs]
  * Prints ONE JSON line on stdout when every peer listens ({@link PeersReady}), then serves until
  * SIGTERM or until stdin closes (the parent died).
+ *
+ * With `trickleMs` > 0 (bench/soak.ts) the sites keep growing: every trickleMs one peer, in turn,
+ * publishes a new post (`changes` Changes, a Ref, a comment) under /posts. The line `freeze` on
+ * stdin stops the trickle and answers one JSON line {@link Frozen}: every CID the peers now serve.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { CID } from 'multiformats/cid';
 import { Registry } from 'prom-client';
+import type { KeyPair } from '../../src/blob/keys.ts';
 import { createSeedlingNode, type SeedlingNode } from '../../src/net/node.ts';
 import { respond } from '../../src/sync/rbsr/reconcile.ts';
-import { testKey } from '../../test/fixtures/blob-factory.ts';
-import { makeSite } from '../../test/sync/site.ts';
+import { makeComment, makeDocument, testKey } from '../../test/fixtures/blob-factory.ts';
+import { makeSite, type SiteBlob } from '../../test/sync/site.ts';
 import { SiteScopes } from './site-scopes.ts';
 
 export type PeerInfo = {
@@ -28,6 +34,8 @@ export type PeerInfo = {
   homeVersion: string;
 };
 export type PeersReady = { peers: PeerInfo[]; cids: string[]; setupMs: number };
+/** The answer to `freeze`: every CID served once the trickle stopped, and the posts it added. */
+export type Frozen = { cids: string[]; posts: number };
 
 const COMMENTER = 'storm-commenter';
 
@@ -51,17 +59,36 @@ async function startPeer(index: number, docs: number, changes: number, dir: stri
     },
     { dataDir: join(dir, `peer-${index}`) },
   );
+  const commenter = testKey(COMMENTER);
+  /** The trickle's step: one new post with its comment, served from now on. */
+  const grow = (n: number): void => {
+    const post = newPost(owner, commenter, `/posts/s${n}`, changes);
+    for (const b of post) byCid.set(b.cid.toString(), b.data);
+    scopes.add(post);
+  };
   const info: PeerInfo = {
     account: owner.accountId,
     addr: node.multiaddrs()[0]!.toString(),
     blobs: site.blobs.length,
     homeVersion: site.home.version,
   };
-  return { node, info, cids: site.blobs.map((b) => b.cid.toString()) };
+  return { node, info, grow, cids: () => [...byCid.keys()] };
+}
+
+/** A post made now: its timestamps end a second in the past, so no blob is from the future. */
+function newPost(owner: KeyPair, commenter: KeyPair, path: string, changes: number): SiteBlob[] {
+  const ts = Date.now() - (changes + 2) * 1000;
+  const doc = makeDocument(owner, { genesis: 'cli', changes, path, title: `Soak ${path}`, ts });
+  const comment = makeComment(
+    commenter,
+    { space: owner.principal, path, version: doc.ref.blob.heads },
+    { text: `Comment on ${path}`, ts: ts + changes * 1000 + 600 },
+  );
+  return [...doc.all, comment];
 }
 
 async function main(): Promise<void> {
-  const [peers, docs, changes] = process.argv.slice(2).map(Number);
+  const [peers, docs, changes, trickleMs = 0] = process.argv.slice(2).map(Number);
   if (!peers || !docs || !changes)
     throw new Error('usage: peers-child.ts <peers> <docs> <changes>');
   const start = performance.now();
@@ -76,15 +103,28 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());
+  let trickle: NodeJS.Timeout | undefined;
+  let added = 0;
   process.stdin.on('end', () => void stop());
-  process.stdin.resume();
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() !== 'freeze') return;
+    clearInterval(trickle);
+    const frozen: Frozen = { cids: started.flatMap((p) => p.cids()), posts: added };
+    process.stdout.write(`${JSON.stringify(frozen)}\n`);
+  });
   for (let i = 0; i < peers; i++) started.push(await startPeer(i, docs, changes, dir));
   const ready: PeersReady = {
     peers: started.map((p) => p.info),
-    cids: started.flatMap((p) => p.cids),
+    cids: started.flatMap((p) => p.cids()),
     setupMs: Math.round(performance.now() - start),
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
+  if (trickleMs > 0) {
+    trickle = setInterval(() => {
+      started[added % started.length]!.grow(added);
+      added++;
+    }, trickleMs);
+  }
 }
 
 main().catch((err) => {

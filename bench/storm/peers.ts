@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { PeersReady } from './peers-child.ts';
+import type { Frozen, PeersReady } from './peers-child.ts';
 
 /** The storm's peer process, seen from the bench: what its peers serve, and how to stop it. */
 export type StormPeers = PeersReady & {
@@ -10,6 +10,8 @@ export type StormPeers = PeersReady & {
   nice: number;
   /** CPU seconds (user + system) the peers' process used so far; null where /proc is missing. */
   cpuSeconds(): number | null;
+  /** Stops the trickle (if any) and answers every CID the peers serve from then on. */
+  freeze(): Promise<Frozen>;
   stop(): Promise<void>;
 };
 
@@ -26,9 +28,17 @@ export async function startPeers(opts: {
   changes: number;
   /** OS nice value for the whole peers process (all its threads): `nice -n` on Linux. */
   nice?: number;
+  /** Every this many ms one peer publishes a new post (bench/soak.ts); 0 or absent: static sites. */
+  trickleMs?: number;
 }): Promise<StormPeers> {
   const script = new URL('./peers-child.ts', import.meta.url).pathname;
-  const args = [script, String(opts.peers), String(opts.docs), String(opts.changes)];
+  const args = [
+    script,
+    String(opts.peers),
+    String(opts.docs),
+    String(opts.changes),
+    String(opts.trickleMs ?? 0),
+  ];
   // coreutils `nice` execs node in place, so the pid is node's and every thread inherits the value.
   const nice = opts.nice && process.platform === 'linux' ? opts.nice : 0;
   const child =
@@ -37,12 +47,19 @@ export async function startPeers(opts: {
           stdio: ['pipe', 'pipe', 'inherit'],
         })
       : spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const ready = await firstLine(child);
+  const nextLine = lineReader(child);
+  const ready = await withTimeout(nextLine(), child, 'storm peers did not start in time');
   return {
-    ...ready,
+    ...(JSON.parse(ready) as PeersReady),
     nice,
     pid: child.pid ?? -1,
     cpuSeconds: () => processCpuSeconds(child.pid),
+    freeze: async () => {
+      child.stdin?.write('freeze\n');
+      return JSON.parse(
+        await withTimeout(nextLine(), child, 'storm peers did not freeze'),
+      ) as Frozen;
+    },
     stop: () => stopChild(child),
   };
 }
@@ -62,24 +79,37 @@ function processCpuSeconds(pid: number | undefined): number | null {
 /** USER_HZ: 100 on every Linux this bench runs on. */
 const CLOCK_TICKS = 100;
 
-function firstLine(child: ChildProcess): Promise<PeersReady> {
+/** The child's stdout, one line per call (lines that arrive before they are asked for wait). */
+function lineReader(child: ChildProcess): () => Promise<string> {
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const next = waiting.shift();
+    if (next) next(line);
+    else lines.push(line);
+  });
+  return () => {
+    const line = lines.shift();
+    return line !== undefined ? Promise.resolve(line) : new Promise((r) => waiting.push(r));
+  };
+}
+
+/** `line`, unless the child exits or READY_TIMEOUT_MS passes first (then the child is stopped). */
+function withTimeout(line: Promise<string>, child: ChildProcess, message: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
-      reject(new Error('storm peers did not start in time'));
+      reject(new Error(message));
     }, READY_TIMEOUT_MS);
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(line) as PeersReady);
-      } catch (err) {
-        reject(new Error(`storm peers printed a bad line: ${line.slice(0, 200)}`, { cause: err }));
-      }
-    });
-    child.once('exit', (code) => {
+    const exited = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`storm peers exited early (code ${code})`));
+    };
+    child.once('exit', exited);
+    line.then((text) => {
+      clearTimeout(timer);
+      child.off('exit', exited);
+      resolve(text);
     });
   });
 }

@@ -197,7 +197,7 @@ const WARMUP_ROUNDS = 5;
  * their modules and the HTTP path compiles, as on any node that has been up for a while. Nothing
  * here touches the peers' spaces, so sync starts with the measurement. Answers the publishes left.
  */
-async function warmUp(
+export async function warmUp(
   url: string,
   publishes: Publish[],
   edits: { account: string; path: string },
@@ -226,7 +226,7 @@ async function warmUp(
  * missing CIDs checked one by one with `store.hasBlobs` — so the probe adds almost nothing to
  * the reader pool while the storm runs.
  */
-class Convergence {
+export class Convergence {
   static readonly CHECK_MS = 250;
   static readonly CHUNK = 5_000;
   readonly store: Store;

@@ -14,7 +14,7 @@ import type { SiteBlob } from '../../test/sync/site.ts';
  *   profile:<account>         the Profile.
  *
  * A scope of another account is the empty set: a storm peer holds only its own space. Sealed sets
- * are built on first ask and kept (the site never changes while the bench runs).
+ * are built on first ask and kept until the site grows (`add`, used by bench/soak.ts).
  */
 
 type DocumentItems = { refs: SyncItem[]; lineages: Set<string>; comments: SyncItem[] };
@@ -40,6 +40,12 @@ export class SiteScopes {
       this.#sealed.set(scopeText, sealed);
     }
     return sealed;
+  }
+
+  /** Adds blobs the site just made (the soak's trickle); every sealed set is built again when next asked. */
+  add(blobs: SiteBlob[]): void {
+    for (const b of blobs) this.#add(b);
+    this.#sealed.clear();
   }
 
   #add(b: SiteBlob): void {
