@@ -8,25 +8,30 @@
  * the whole time: feed polling, listings and cards, discovery polling of every space (which is how
  * the node hears of the new posts), and the user's own publish every 500 ms — one document edited
  * over and over, as a user does. Every --sample-seconds the node's memory, WAL, database file,
- * event-loop lag and bounded structures are sampled. At the end the trickle stops and, with the
+ * event-loop lag and bounded structures are sampled, and the swarm's newest post is timed until it
+ * is stored here (peers announce each post, as site servers do). At the end the trickle stops and, with the
  * app still open, the node must converge to every blob the peers serve.
  *
  * Usage: node bench/soak.ts [--quick] [--minutes M] [--peers P] [--docs D] [--changes C]
  *        [--trickle-ms T] [--sample-seconds S] [--windows W] [--peers-nice N] [--tail-seconds S]
+ *        [--no-announce]  (the node neither announces nor acts on announcements, for comparison)
  * Prints a table per sample and a summary, then ONE JSON line. `npm run soak` = 10 minutes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CID } from 'multiformats/cid';
 import { startNode } from '../src/node.ts';
 import { epochMs } from '../src/store/epoch-ms.ts';
+import type { Store } from '../src/store/store.ts';
 import { HEAP_MEASURE, type Sample, SoakSampler } from './soak/sampler.ts';
 import { AppProcess } from './storm/app-child.ts';
 import { CallRecorder, round } from './storm/app-client.ts';
 import { makeAppEdits } from './storm/app-user.ts';
 import { metricSum } from './storm/node-probes.ts';
 import { startPeers } from './storm/peers.ts';
+import type { Latest } from './storm/peers-child.ts';
 import { Convergence, warmUp } from './storm/run-profile.ts';
 
 const { values } = parseArgs({
@@ -41,6 +46,8 @@ const { values } = parseArgs({
     windows: { type: 'string', default: '3' },
     'peers-nice': { type: 'string', default: '19' },
     'tail-seconds': { type: 'string', default: '120' },
+    /** Turn the node's announcements off (sync.announce.enabled = false), for comparison. */
+    'no-announce': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick ?? false;
@@ -53,6 +60,7 @@ const trickleMs = Number(values['trickle-ms']);
 const windows = Number(values.windows);
 const peersNice = Number(values['peers-nice']);
 const tailSeconds = Number(values['tail-seconds']);
+const announce = !values['no-announce'];
 for (const [name, v] of Object.entries({ minutes, sampleSeconds, peers, docs, changes, windows })) {
   if (!(v > 0)) throw new Error(`--${name} must be a positive number`);
 }
@@ -61,6 +69,8 @@ if (!(trickleMs >= 0)) throw new Error('--trickle-ms must be 0 (no trickle) or m
 /** Calls whose latency the summary reports per sample window. */
 const CALLS = ['ResourceMetadata', 'ListEvents', 'Query', 'PublishBlobs'] as const;
 const PUBLISH_MS = 500;
+const ARRIVAL_POLL_MS = 100;
+const ARRIVAL_TIMEOUT_MS = 60_000;
 
 async function main(): Promise<void> {
   const swarm = await startPeers({ peers, docs, changes, nice: peersNice, trickleMs });
@@ -70,12 +80,12 @@ async function main(): Promise<void> {
     dataDir: dir,
     http: { host: '127.0.0.1', port: 0 },
     p2p: { bootstrap: swarm.peers.slice(0, 3).map((p) => p.addr) },
-    sync: { sites },
+    sync: { sites, announce: { enabled: announce } },
   });
   console.log(
     `soak: ${minutes} min, ${peers} peers with ${swarm.cids.length} blobs to start ` +
       `(${docs} docs × ${changes} changes per site), a new post every ${trickleMs} ms, ` +
-      `${windows} windows, a sample every ${sampleSeconds} s`,
+      `${windows} windows, a sample every ${sampleSeconds} s, announcements ${announce ? 'on' : 'off'}`,
   );
   const sampler = new SoakSampler(node);
   try {
@@ -91,10 +101,13 @@ async function main(): Promise<void> {
       transport: 'http',
     });
     const end = performance.now() + minutes * 60_000;
+    const arrivals: Promise<number | null>[] = [];
     while (performance.now() < end) {
       await sleep(Math.min(sampleSeconds * 1000, end - performance.now()));
       const s = await sampler.sample();
       console.log(sampleLine(s));
+      const latest = await swarm.latest();
+      if (latest) arrivals.push(arrivalMs(node.store, latest));
     }
     // The sites stop growing; the app stays open (its discovery polling is how the node hears of
     // the last posts) until the node holds every blob the peers serve.
@@ -105,13 +118,16 @@ async function main(): Promise<void> {
     converge.stop();
     const recorder = CallRecorder.fromReport(await app.stop());
     sampler.stop();
+    const arrived = await Promise.all(arrivals);
     const samples = sampler.samples;
     const calls = (from: number, to: number) =>
       Object.fromEntries(CALLS.map((c) => [c, recorder.summary(c, from, to).p99]));
     const perSample = samples.map((s, i) => ({
       ...s,
       p99: calls(i === 0 ? startEpoch : samples[i - 1]!.epoch, s.epoch),
+      newPostArrivalMs: arrived[i] ?? null,
     }));
+    const arrivedMs = arrived.filter((ms): ms is number => ms !== null).sort((x, y) => x - y);
     const whole = Object.fromEntries(CALLS.map((c) => [c, recorder.summary(c)]));
     const busy = await metricSum(node.registry, 'seedling_sqlite_busy_total');
     const failedWrites = await metricSum(node.registry, 'seedling_write_jobs_total', {
@@ -132,6 +148,13 @@ async function main(): Promise<void> {
       busy,
       failedWrites,
       failedCalls: failures,
+      announce,
+      newPostArrivalMs: {
+        n: arrived.length,
+        p50: arrivedMs[Math.floor(arrivedMs.length / 2)] ?? null,
+        max: arrivedMs.at(-1) ?? null,
+        missed: arrived.length - arrivedMs.length,
+      },
       converged: converge.seconds !== null,
       convergeAfterStopSeconds: converge.seconds === null ? null : round(converge.seconds),
       missingBlobs: converge.missing,
@@ -159,6 +182,25 @@ async function main(): Promise<void> {
     await swarm.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * How long the newest post of the swarm took to be stored here, from the moment its peer made it
+ * (epoch ms); null when it did not arrive within ARRIVAL_TIMEOUT_MS.
+ */
+async function arrivalMs(store: Store, latest: NonNullable<Latest>): Promise<number | null> {
+  const multihashes = latest.cids.map((c) => CID.parse(c).multihash.bytes);
+  const deadline = Date.now() + ARRIVAL_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const has = await store.read<boolean[]>({
+      op: 'bench.soak',
+      handler: 'store.hasBlobs',
+      args: { multihashes },
+    });
+    if (has.every(Boolean)) return Date.now() - latest.at;
+    await sleep(ARRIVAL_POLL_MS);
+  }
+  return null;
 }
 
 function sampleLine(s: Sample): string {
@@ -210,6 +252,7 @@ function printSummary(r: {
   failedCalls: Record<string, number>;
   convergeAfterStopSeconds: number | null;
   missingBlobs: number;
+  newPostArrivalMs: { n: number; p50: number | null; max: number | null; missed: number };
   heapMiB: ReturnType<typeof trend>;
   rssMiB: ReturnType<typeof trend>;
   walMaxMiB: number;
@@ -221,6 +264,10 @@ function printSummary(r: {
   );
   console.log(
     `SQLITE_BUSY ${r.busy}, failed writes ${r.failedWrites}, failed calls ${JSON.stringify(r.failedCalls)}`,
+  );
+  const a = r.newPostArrivalMs;
+  console.log(
+    `a new post reached the node in ${a.p50} ms (median of ${a.n}), ${a.max} ms at most, ${a.missed} not within ${ARRIVAL_TIMEOUT_MS / 1000} s`,
   );
   console.log(
     r.convergeAfterStopSeconds === null

@@ -245,6 +245,25 @@ export const DISCOVERY_MAX_FINISHED = 1_000;
 /** Subscriptions (followed spaces) are refreshed as background discoveries this often. */
 export const SUBSCRIPTION_REFRESH_MS = 5 * 60_000;
 
+// ---- announcements (src/sync/announcer.ts, src/sync/announce-listener.ts) -----------------------
+
+/** The user's new blobs are announced to the space's followers this long after they are stored, together (one Announce per peer). */
+export const ANNOUNCE_DELAY_MS = 100;
+/** A peer that reconciled a scope of a space with us counts as its follower for this long (it is told of the user's new blobs there while connected). */
+export const ANNOUNCE_FOLLOWER_TTL_MS = 60 * 60_000;
+/** Followers remembered per space (the most recent). */
+export const ANNOUNCE_MAX_PEERS = 32;
+/** Spaces whose followers are remembered at once (the least recently followed is dropped beyond). */
+export const ANNOUNCE_MAX_SPACES_TRACKED = 1_024;
+/** An Announce from a peer is acted on this long after it arrives, together with the peer's next ones. */
+export const ANNOUNCE_COALESCE_MS = 200;
+/** One peer's Announces are acted on at most once per this interval (a chatty peer cannot make us reconcile more often). */
+export const ANNOUNCE_MIN_INTERVAL_MS = 1_000;
+/** Followed scopes reconciled with an announcing peer per round (hot ones first, then subscriptions). */
+export const ANNOUNCE_MAX_SCOPES = 64;
+/** Peers whose pending announcements are remembered at once (the least recent is dropped beyond). */
+export const ANNOUNCE_MAX_PEERS_TRACKED = 256;
+
 // ---- document replay and cache (src/index/replay, src/index/document-cache.ts) -------------------
 
 /** Replayed documents kept by the main-thread DocumentCache, keyed by (document, version). */

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
 import { type ApiServer, apiStoreExtension, createApiServer } from './api/server.ts';
 import { registerKeyCacheMetrics } from './blob/principal.ts';
@@ -126,6 +127,15 @@ export async function startNode(init: NodeInit): Promise<SeedlingNodeHandle> {
         tracker,
         discovery: sync?.discovery,
         domains,
+        ...(sync
+          ? {
+              announce: (accounts: Iterable<string>, cids: string[]) =>
+                sync.announce(
+                  accounts,
+                  cids.map((c) => CID.parse(c)),
+                ),
+            }
+          : {}),
         onAppActivity: () => store.noteAppActivity(),
       },
       { host: init.http?.host ?? API_DEFAULT_HOST, port: init.http?.port ?? API_DEFAULT_PORT },

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { SeedlingNodeHandle } from '../../src/node.ts';
 import { epochMs } from '../../src/store/epoch-ms.ts';
 import { metricSum } from '../storm/node-probes.ts';
@@ -17,6 +17,8 @@ export type Sample = {
    */
   heapMiB: number;
   rssMiB: number;
+  /** The anonymous part of the RSS (heaps, malloc arenas, SQLite caches); null off Linux. */
+  rssAnonMiB: number | null;
   /** Buffers outside the V8 heap (blob bytes in flight). */
   externalMiB: number;
   walMaxMiB: number;
@@ -84,6 +86,7 @@ export class SoakSampler {
       blobs: await store.read<number>({ op: 'bench.soak', handler: 'store.countBlobs', args: {} }),
       heapMiB: (globalGc ? memory.heapUsed : Math.min(this.#heapFloor, memory.heapUsed)) / MIB,
       rssMiB: memory.rss / MIB,
+      rssAnonMiB: rssAnonMiB(),
       externalMiB: memory.external / MIB,
       walMaxMiB: this.#walMax / MIB,
       dbMiB: fileSize(store.path) / MIB,
@@ -108,5 +111,14 @@ function fileSize(path: string): number {
     return statSync(path).size;
   } catch {
     return 0; // no WAL at this instant (just truncated)
+  }
+}
+
+function rssAnonMiB(): number | null {
+  try {
+    const kib = /RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kib === undefined ? null : Number(kib) / 1024;
+  } catch {
+    return null;
   }
 }

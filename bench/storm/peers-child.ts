@@ -11,7 +11,8 @@
  *
  * With `trickleMs` > 0 (bench/soak.ts) the sites keep growing: every trickleMs one peer, in turn,
  * publishes a new post (`changes` Changes, a Ref, a comment) under /posts. The line `freeze` on
- * stdin stops the trickle and answers one JSON line {@link Frozen}: every CID the peers now serve.
+ * stdin stops the trickle and answers one JSON line {@link Frozen}: every CID the peers now serve;
+ * the line `latest` answers {@link Latest}. Each new post is announced to the peers' connections.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,8 @@ export type PeerInfo = {
 export type PeersReady = { peers: PeerInfo[]; cids: string[]; setupMs: number };
 /** The answer to `freeze`: every CID served once the trickle stopped, and the posts it added. */
 export type Frozen = { cids: string[]; posts: number };
+/** The answer to `latest`: the newest post's CIDs and when it was made (epoch ms); null before any. */
+export type Latest = { cids: string[]; at: number } | null;
 
 const COMMENTER = 'storm-commenter';
 
@@ -61,10 +64,16 @@ async function startPeer(index: number, docs: number, changes: number, dir: stri
   );
   const commenter = testKey(COMMENTER);
   /** The trickle's step: one new post with its comment, served from now on. */
-  const grow = (n: number): void => {
+  const grow = (n: number): SiteBlob[] => {
     const post = newPost(owner, commenter, `/posts/s${n}`, changes);
     for (const b of post) byCid.set(b.cid.toString(), b.data);
     scopes.add(post);
+    // As a real site server would, tell the peers that follow the space (here: every connection).
+    const cids = post.map((b) => b.cid);
+    for (const conn of node.libp2p.getConnections()) {
+      node.protocol.announce(conn.remotePeer, cids).catch(() => {});
+    }
+    return post;
   };
   const info: PeerInfo = {
     account: owner.accountId,
@@ -106,8 +115,11 @@ async function main(): Promise<void> {
   let trickle: NodeJS.Timeout | undefined;
   let added = 0;
   process.stdin.on('end', () => void stop());
+  let latest: Latest = null;
   createInterface({ input: process.stdin }).on('line', (line) => {
-    if (line.trim() !== 'freeze') return;
+    const command = line.trim();
+    if (command === 'latest') process.stdout.write(`${JSON.stringify(latest)}\n`);
+    if (command !== 'freeze') return;
     clearInterval(trickle);
     const frozen: Frozen = { cids: started.flatMap((p) => p.cids()), posts: added };
     process.stdout.write(`${JSON.stringify(frozen)}\n`);
@@ -121,7 +133,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   if (trickleMs > 0) {
     trickle = setInterval(() => {
-      started[added % started.length]!.grow(added);
+      const post = started[added % started.length]!.grow(added);
+      latest = { cids: post.map((b) => b.cid.toString()), at: Date.now() };
       added++;
     }, trickleMs);
   }

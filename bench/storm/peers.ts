@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Frozen, PeersReady } from './peers-child.ts';
+import type { Frozen, Latest, PeersReady } from './peers-child.ts';
 
 /** The storm's peer process, seen from the bench: what its peers serve, and how to stop it. */
 export type StormPeers = PeersReady & {
@@ -12,6 +12,8 @@ export type StormPeers = PeersReady & {
   cpuSeconds(): number | null;
   /** Stops the trickle (if any) and answers every CID the peers serve from then on. */
   freeze(): Promise<Frozen>;
+  /** The newest post of the trickle (null before the first). */
+  latest(): Promise<Latest>;
   stop(): Promise<void>;
 };
 
@@ -59,6 +61,12 @@ export async function startPeers(opts: {
       return JSON.parse(
         await withTimeout(nextLine(), child, 'storm peers did not freeze'),
       ) as Frozen;
+    },
+    latest: async () => {
+      child.stdin?.write('latest\n');
+      return JSON.parse(
+        await withTimeout(nextLine(), child, 'storm peers did not answer'),
+      ) as Latest;
     },
     stop: () => stopChild(child),
   };

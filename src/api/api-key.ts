@@ -58,6 +58,8 @@ export type KeyContext = {
   log: (msg: string, extra?: object) => void;
   discovery?: DiscoveryPort;
   domains?: DomainPort;
+  /** Tells the followers of these spaces of blobs the user just stored (sync's announcer); absent without p2p. */
+  announce?: (accounts: Iterable<string>, cids: string[]) => void;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
 };

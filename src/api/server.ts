@@ -43,6 +43,8 @@ export type ApiServerDeps = {
   discovery?: DiscoveryPort;
   /** Web domain checks (`GetDomain` with `forceCheck`); without it only recorded checks are read. */
   domains?: DomainPort;
+  /** Tells the followers of these spaces of the user's newly stored blobs (PublishBlobs); absent without p2p. */
+  announce?: KeyContext['announce'];
   /** Called on every request: the app is using the node (the store then keeps sync's CPU work at low priority). */
   onAppActivity?: () => void;
 };
@@ -108,6 +110,7 @@ export async function createApiServer(
     log,
     discovery: deps.discovery,
     domains: deps.domains,
+    ...(deps.announce ? { announce: deps.announce } : {}),
   });
   app.get('/api/:key', handle);
   app.post('/api/:key', handle);

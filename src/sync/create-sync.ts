@@ -9,12 +9,15 @@ import type { PackedPrepared } from '../index/packed-blobs.ts';
 import type { DocumentHead } from '../index/read-types.ts';
 import type { SeedlingNode } from '../net/node.ts';
 import type { Store } from '../store/store.ts';
+import { AnnounceListener, type AnnounceListenerInit } from './announce-listener.ts';
+import { Announcer, type AnnouncerInit } from './announcer.ts';
+import { normalizeRequest } from './discovery/discovery-request.ts';
 import { type DiscoveryInit, DiscoveryScheduler } from './discovery/discovery-scheduler.ts';
 import { HavesCache, type HavesCacheInit } from './haves-cache.ts';
 import type { HavesParts } from './haves-query.ts';
 import { IngestPacer } from './ingest-pacer.ts';
 import { SealedSet } from './rbsr/sealed-set.ts';
-import { SubscriptionRefresher } from './subscriptions.ts';
+import { type Subscription, SubscriptionRefresher, subscriptionRequest } from './subscriptions.ts';
 import { type PullPeer, peerKey, SyncEngine, type SyncEngineInit } from './sync-engine.ts';
 
 /**
@@ -41,6 +44,8 @@ export type SyncInit = {
   subscriptionRefreshMs?: number;
   /** Ingest pacing by event-loop lag (`enabled: false` turns it off, as the naive profile does). */
   pacing?: { enabled?: boolean; lagMs?: number; maxWaitMs?: number; appQuietMs?: number };
+  /** Announcing the user's new blobs to peers, and acting on theirs (`enabled: false`: neither). */
+  announce?: AnnouncerInit & AnnounceListenerInit & { enabled?: boolean };
 };
 
 export type Sync = {
@@ -53,6 +58,8 @@ export type Sync = {
   haves: HavesCache;
   discovery: DiscoveryScheduler<PullPeer>;
   subscriptions: SubscriptionRefresher;
+  /** Tells the followers of these spaces of the user's newly stored blobs (the API calls it after PublishBlobs). */
+  announce(accounts: Iterable<string>, cids: CID[]): void;
   close(): Promise<void>;
 };
 
@@ -128,6 +135,8 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
         net.peers.recordHostile(peer);
         net.peers.recordFailure(peer);
       },
+      onAnnounce: (peer, cids) => listener?.heard(peer, cids),
+      onReconciled: (peer, account) => announcer?.noteFollower(account, peer),
     },
     init.engine,
   );
@@ -151,9 +160,44 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
     },
     init.discovery,
   );
+  const listSubscriptions = () => read<Subscription[]>('sync.listSubscriptions', {});
+  const announcing = init.announce?.enabled !== false;
+  const listener = announcing
+    ? new AnnounceListener<PullPeer>(
+        {
+          registry: deps.registry,
+          keyOf: peerKey,
+          hasBlobs: (multihashes) => lookup<boolean[]>('store.hasBlobs', { multihashes }),
+          followed: async () => {
+            const subscribed = (await listSubscriptions()).map((s) =>
+              normalizeRequest(subscriptionRequest(s)),
+            );
+            return [...discovery.interested(), ...subscribed];
+          },
+          pull: (peer, scope) => engine.pull(peer, scope),
+          refreshed: (keys) => {
+            for (const key of keys) discovery.forget(key);
+          },
+          log: deps.log,
+        },
+        init.announce,
+      )
+    : undefined;
+  const announcer = announcing
+    ? new Announcer<PeerId>(
+        {
+          registry: deps.registry,
+          keyOf: peerKey,
+          isConnected: (peer) => net.libp2p.getConnections(peer).length > 0,
+          send: (peer, cids) => net.protocol.announce(peer, cids),
+          log: deps.log,
+        },
+        init.announce,
+      )
+    : undefined;
   const subscriptions = new SubscriptionRefresher(
     {
-      list: () => read('sync.listSubscriptions', {}),
+      list: listSubscriptions,
       discover: (req) => discovery.discover(req),
       log: deps.log,
     },
@@ -168,9 +212,12 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
     haves,
     discovery,
     subscriptions,
+    announce: (accounts, cids) => announcer?.published(accounts, cids),
     close: async () => {
       pacer.stop();
       subscriptions.stop();
+      announcer?.close();
+      listener?.close();
       await discovery.close();
     },
   };
@@ -186,11 +233,7 @@ function discoveryPeers(net: SeedlingNode, init: SyncInit, learned: Map<string, 
       const site = sites.get(account) ?? learned.get(account);
       return site ? [site, ...gateways] : gateways;
     },
-    connected: (): PullPeer[] =>
-      net.libp2p
-        .getConnections()
-        .map((c) => c.remotePeer)
-        .filter((p, i, all) => all.findIndex((q) => q.equals(p)) === i),
+    connected: (): PullPeer[] => connectedPeers(net),
     cold: (limit: number, exclude: Set<string>): PullPeer[] =>
       net.peers.dialCandidates(limit, { exclude }).map((r): PeerId => peerIdFromString(r.peerId)),
     keyOf,
@@ -200,4 +243,12 @@ function discoveryPeers(net: SeedlingNode, init: SyncInit, learned: Map<string, 
       else net.peers.recordFailure(id);
     },
   };
+}
+
+/** The peers with a live connection, each once. */
+function connectedPeers(net: SeedlingNode): PeerId[] {
+  return net.libp2p
+    .getConnections()
+    .map((c) => c.remotePeer)
+    .filter((p, i, all) => all.findIndex((q) => q.equals(p)) === i);
 }

@@ -104,13 +104,12 @@ export class SubscriptionRefresher {
   /** One pass: a background task per subscription (joins any task already running). */
   async refresh(): Promise<number> {
     const subs = await this.#deps.list();
-    for (const s of subs) {
-      this.#deps.discover({
-        iri: documentIri(s.account, s.path),
-        recursive: s.recursive,
-        hot: false,
-      });
-    }
+    for (const s of subs) this.#deps.discover(subscriptionRequest(s));
     return subs.length;
   }
+}
+
+/** The background discovery that refreshes a subscription. */
+export function subscriptionRequest(s: Omit<Subscription, 'createdAt'>): DiscoveryRequest {
+  return { iri: documentIri(s.account, s.path), recursive: s.recursive, hot: false };
 }

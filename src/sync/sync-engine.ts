@@ -57,6 +57,10 @@ export type SyncEngineDeps = {
   onHostilePeer?(peer: string, reason: string): void;
   /** Holds fetches back while the app's event loop is late (ingest-pacer.ts); absent: no pacing. */
   pacer?: Pick<IngestPacer, 'admit'>;
+  /** Told of each peer's Announce (announce-listener.ts acts on it). */
+  onAnnounce?(peer: PeerId, cids: CID[]): void;
+  /** Told of each reconcile a peer runs with us: it follows that space (announcer.ts). */
+  onReconciled?(peer: PeerId, account: string): void;
 };
 
 export type SyncEngineInit = {
@@ -100,8 +104,10 @@ export class SyncEngine {
   /** Handlers to plug into the net layer's SyncProtocol. */
   handlers(): SyncHandlers {
     return {
-      onReconcile: async (_peer, scope, rbsr) => {
-        const set = await this.#deps.haves.get(parseScopeText(scope));
+      onReconcile: async (peer, scope, rbsr) => {
+        const { account } = parseScope(scope);
+        const set = await this.#deps.haves.get(scope);
+        this.#deps.onReconciled?.(peer, account);
         this.#metrics.served.inc({ kind: 'reconcile' });
         return respond(set, rbsr);
       },
@@ -114,8 +120,9 @@ export class SyncEngine {
         });
         return out;
       },
-      onAnnounce: () => {
+      onAnnounce: (peer, cids) => {
         this.#metrics.served.inc({ kind: 'announce' });
+        this.#deps.onAnnounce?.(peer, cids);
       },
     };
   }

@@ -22,6 +22,7 @@ type Input = { blobs: { cid?: string; data: Uint8Array }[] };
  * 400 naming the first bad blob (`blobs[i]: why`) and NOTHING of it is written. Only a fully valid
  * request reaches the writer, as one `interactive` job (`index.putBlobs`), so the writer thread
  * does no hashing or signature work. Blobs already stored are left as they are (a duplicate is ok).
+ * The blobs newly stored are then announced to the peers that follow their spaces (src/sync/announcer.ts).
  */
 export const PublishBlobsKey: ApiKey<Input, { cids: string[] }> = {
   key: 'PublishBlobs',
@@ -58,9 +59,20 @@ export const PublishBlobsKey: ApiKey<Input, { cids: string[] }> = {
         field: `blobs[${failed}]`,
       });
     }
+    const stored = results.flatMap((r) => (r.status !== 'duplicate' && r.cid ? [r.cid] : []));
+    if (stored.length > 0) ctx.announce?.(spacesOf(ready), stored);
     return { cids: ready.map((p: IndexInput) => p.cid) };
   },
 };
+
+/** The spaces a publish writes to: each entry's space, or a Change's author (it has no space field). */
+function spacesOf(blobs: IndexInput[]): Set<string> {
+  const spaces = new Set<string>();
+  for (const { entry } of blobs) {
+    if (entry) spaces.add('account' in entry ? entry.account : entry.author);
+  }
+  return spaces;
+}
 
 function isSmall(blobs: Input['blobs']): boolean {
   if (blobs.length > API_PUBLISH_INLINE_BLOBS) return false;

@@ -9,7 +9,11 @@ import {
 } from '../../constants.ts';
 import { ClosedError } from '../../errors.ts';
 import type { PullResult } from '../sync-engine.ts';
-import { type DiscoveryRequest, normalizeRequest } from './discovery-request.ts';
+import {
+  type DiscoveryRequest,
+  type NormalizedRequest,
+  normalizeRequest,
+} from './discovery-request.ts';
 import { type DiscoveryProgress, type DiscoveryState, DiscoveryTask } from './discovery-task.ts';
 import { choosePeerTiers, type PeerChoiceInit } from './peer-choice.ts';
 
@@ -102,6 +106,7 @@ export class DiscoveryScheduler<P> {
     }
     const done = this.#finished.get(request.key);
     if (done !== undefined) {
+      if (request.hot) done.lastInterest = now;
       this.#metrics.asks.inc({ outcome: 'cached' });
       return done.snapshot();
     }
@@ -119,6 +124,24 @@ export class DiscoveryScheduler<P> {
     if (task === undefined) return false;
     task.lastInterest = this.#now();
     return true;
+  }
+
+  /**
+   * The hot requests an app asked for within the interest TTL, running or finished: what the node
+   * follows on screen now (announce-listener.ts reconciles these first when a peer has news).
+   */
+  interested(): NormalizedRequest[] {
+    const cutoff = this.#now() - this.#init.interestTtlMs;
+    const out: NormalizedRequest[] = [];
+    for (const task of [...this.#active.values(), ...this.#finished.values()]) {
+      if (task.progress.hot && task.lastInterest >= cutoff) out.push(task.request);
+    }
+    return out;
+  }
+
+  /** Drops a finished result (newer blobs arrived): the next ask for `key` runs again. */
+  forget(key: string): void {
+    this.#finished.delete(key);
   }
 
   status(key: string): DiscoveryProgress | undefined {
