@@ -259,6 +259,8 @@ export const ANNOUNCE_MAX_SPACES_TRACKED = 1_024;
 export const ANNOUNCE_COALESCE_MS = 200;
 /** One peer's Announces are acted on at most once per this interval (a chatty peer cannot make us reconcile more often). */
 export const ANNOUNCE_MIN_INTERVAL_MS = 1_000;
+/** Missing announced blobs fetched (and verified, never stored) per round to learn their spaces. */
+export const ANNOUNCE_CLASSIFY_MAX = 16;
 /** Followed scopes reconciled with an announcing peer per round (hot ones first, then subscriptions). */
 export const ANNOUNCE_MAX_SCOPES = 64;
 /** Peers whose pending announcements are remembered at once (the least recent is dropped beyond). */

@@ -90,6 +90,11 @@ export type IndexEntry =
   | ProfileEntry
   | ContactEntry;
 
+/** The space (account ID) an entry belongs to: its own, or for a Change (which names none) its author's. */
+export function entrySpace(entry: IndexEntry): string {
+  return 'account' in entry ? entry.account : entry.author;
+}
+
 /** A verified blob ready for the writer. `entry` is null for raw/dag-pb bytes and unknown blob types (stored, not indexed). */
 export type IndexInput = {
   kind: 'blob';

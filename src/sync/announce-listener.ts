@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { CID } from 'multiformats/cid';
 import { Counter, type Registry } from 'prom-client';
 import {
+  ANNOUNCE_CLASSIFY_MAX,
   ANNOUNCE_COALESCE_MS,
   ANNOUNCE_MAX_PEERS_TRACKED,
   ANNOUNCE_MAX_SCOPES,
@@ -12,19 +13,22 @@ import type { PullResult } from './sync-engine.ts';
 
 /**
  * Acts on a peer's `Announce` (announcer.ts is the other side): when it names blobs this node does
- * not have, the node reconciles what it follows — the spaces an app shows now (hot discoveries),
- * then its subscriptions — with that peer. New content from a followed space then arrives within
- * about a second, not at the next discovery (DISCOVERY_RESULT_TTL_MS) or subscription refresh.
+ * not have, in a space the node follows — one an app shows now (a hot discovery) or a subscription —
+ * the node reconciles that space's followed scopes with the peer. New content of a followed space
+ * then arrives within about a second, not at the next discovery (DISCOVERY_RESULT_TTL_MS) or
+ * subscription refresh.
  *
- * The announced CIDs are never fetched as such: a node keeps only what it follows, and an Announce
- * cannot make it store anything else. What a peer can cost us is bounded: its announcements are
- * gathered for ANNOUNCE_COALESCE_MS and acted on at most once per ANNOUNCE_MIN_INTERVAL_MS, one
- * round at a time; a round whose CIDs are all stored ends after one lookup, and a round reconciles
- * at most ANNOUNCE_MAX_SCOPES scopes. Pulled blobs take the usual path (verify, `sync` writes).
+ * To learn which spaces the announced blobs belong to, a few of the missing ones
+ * (ANNOUNCE_CLASSIFY_MAX) are fetched and verified, and only read: an Announce never makes the
+ * node store what it does not follow, and never stores anything outside the normal pull path
+ * (verify, `sync` writes). What a peer can cost us is bounded: its announcements are gathered for
+ * ANNOUNCE_COALESCE_MS and acted on at most once per ANNOUNCE_MIN_INTERVAL_MS, one round at a
+ * time; a round whose CIDs are all stored ends after one lookup, and a round reconciles at most
+ * ANNOUNCE_MAX_SCOPES scopes.
  */
 
-/** A followed thing: its discovery key (whose finished result is stale once blobs arrive) and scopes. */
-export type Followed = { key: string; scopes: string[] };
+/** A followed thing: its discovery key (whose finished result is stale once blobs arrive), space and scopes. */
+export type Followed = { key: string; account: string; scopes: string[] };
 
 export type AnnounceListenerDeps<P> = {
   registry: Registry;
@@ -32,6 +36,8 @@ export type AnnounceListenerDeps<P> = {
   hasBlobs(multihashes: Uint8Array[]): Promise<boolean[]>;
   /** What the node follows now, most wanted first (hot discoveries, then subscriptions). */
   followed(): Promise<Followed[]>;
+  /** The spaces (account IDs) of some of `peer`'s announced blobs, fetched and verified, not stored. */
+  spacesOf(peer: P, cids: CID[]): Promise<Set<string>>;
   pull(peer: P, scope: string): Promise<PullResult>;
   /** Told which followed keys received blobs in a round. */
   refreshed?(keys: string[]): void;
@@ -43,15 +49,16 @@ export type AnnounceListenerInit = {
   minIntervalMs?: number;
   maxScopes?: number;
   maxPeersTracked?: number;
+  classifyMax?: number;
 };
 
 /** Outcome of one round: what the metric counts. */
-export type AnnounceOutcome = 'known' | 'unfollowed' | 'pulled' | 'nothing-followed-new' | 'failed';
+export type AnnounceOutcome = 'known' | 'unfollowed' | 'pulled' | 'nothing-new' | 'failed';
 
 type PeerState<P> = {
   peer: P;
-  /** Announced multihashes not yet looked at, by CID text. */
-  pending: Map<string, Uint8Array>;
+  /** Announced CIDs not yet looked at, by CID text. */
+  pending: Map<string, CID>;
   timer: NodeJS.Timeout | undefined;
   running: boolean;
   lastRound: number;
@@ -77,6 +84,7 @@ export class AnnounceListener<P> {
       minIntervalMs: init.minIntervalMs ?? ANNOUNCE_MIN_INTERVAL_MS,
       maxScopes: init.maxScopes ?? ANNOUNCE_MAX_SCOPES,
       maxPeersTracked: init.maxPeersTracked ?? ANNOUNCE_MAX_PEERS_TRACKED,
+      classifyMax: init.classifyMax ?? ANNOUNCE_CLASSIFY_MAX,
     };
     this.#peers = new LRUCache({
       max: this.#init.maxPeersTracked,
@@ -84,7 +92,7 @@ export class AnnounceListener<P> {
     });
     this.#rounds = new Counter({
       name: 'seedling_announce_rounds_total',
-      help: 'Rounds run on peers’ announcements, by outcome: known (every CID stored), unfollowed (nothing followed), pulled (blobs arrived), nothing-followed-new, failed',
+      help: 'Rounds run on peers’ announcements, by outcome: known (every CID stored), unfollowed (no announced space is followed), pulled (blobs arrived), nothing-new, failed',
       labelNames: ['outcome'],
       registers: [deps.registry],
     });
@@ -106,7 +114,7 @@ export class AnnounceListener<P> {
     }
     for (const cid of cids) {
       if (state.pending.size >= MAX_PENDING_PER_PEER) break;
-      state.pending.set(cid.toString(), cid.multihash.bytes);
+      state.pending.set(cid.toString(), cid);
     }
     this.#schedule(state);
   }
@@ -130,11 +138,11 @@ export class AnnounceListener<P> {
     if (this.#closed) return;
     state.running = true;
     state.lastRound = performance.now();
-    const multihashes = [...state.pending.values()];
+    const cids = [...state.pending.values()];
     state.pending.clear();
     let outcome: AnnounceOutcome = 'failed';
     try {
-      outcome = await this.#reconcileFollowed(state.peer, multihashes);
+      outcome = await this.#reconcileFollowed(state.peer, cids);
     } catch (err) {
       this.#deps.log?.('announce: acting on a peer’s announcement failed', err);
     } finally {
@@ -145,10 +153,12 @@ export class AnnounceListener<P> {
     }
   }
 
-  async #reconcileFollowed(peer: P, multihashes: Uint8Array[]): Promise<AnnounceOutcome> {
-    const stored = await this.#deps.hasBlobs(multihashes);
-    if (stored.every(Boolean)) return 'known';
-    const followed = await this.#deps.followed();
+  async #reconcileFollowed(peer: P, cids: CID[]): Promise<AnnounceOutcome> {
+    const stored = await this.#deps.hasBlobs(cids.map((c) => c.multihash.bytes));
+    const missing = cids.filter((_, i) => !stored[i]);
+    if (missing.length === 0) return 'known';
+    const spaces = await this.#deps.spacesOf(peer, missing.slice(0, this.#init.classifyMax));
+    const followed = (await this.#deps.followed()).filter((f) => spaces.has(f.account));
     if (followed.length === 0) return 'unfollowed';
     const done = new Set<string>();
     const refreshed: string[] = [];
@@ -163,7 +173,7 @@ export class AnnounceListener<P> {
       if (got > 0) refreshed.push(f.key);
       written += got;
     }
-    if (written === 0) return 'nothing-followed-new';
+    if (written === 0) return 'nothing-new';
     this.#pulled.inc(written);
     this.#deps.refreshed?.(refreshed);
     return 'pulled';

@@ -32,9 +32,10 @@ const NOTHING: PullResult = {
   bytes: 0,
 };
 
-function listener(opts: { stored?: boolean; followed?: Followed[] } = {}) {
+function listener(opts: { stored?: boolean; followed?: Followed[]; spaces?: string[] } = {}) {
   const pulls: [string, string][] = [];
   const lookedUp: number[] = [];
+  const classified: number[] = [];
   const outcomes: string[] = [];
   const l = new AnnounceListener<string>(
     {
@@ -44,7 +45,11 @@ function listener(opts: { stored?: boolean; followed?: Followed[] } = {}) {
         lookedUp.push(mhs.length);
         return mhs.map(() => opts.stored ?? false);
       },
-      followed: async () => opts.followed ?? [{ key: 'k', scopes: ['doc:x'] }],
+      followed: async () => opts.followed ?? [{ key: 'k', account: 'x', scopes: ['doc:x'] }],
+      spacesOf: async (_peer, list) => {
+        classified.push(list.length);
+        return new Set(opts.spaces ?? ['x']);
+      },
       pull: async (peer, scope) => {
         pulls.push([peer, scope]);
         return NOTHING;
@@ -53,7 +58,7 @@ function listener(opts: { stored?: boolean; followed?: Followed[] } = {}) {
     { coalesceMs: 20, minIntervalMs: 300, maxScopes: 5 },
   );
   l.onRound = (o) => outcomes.push(o);
-  return { l, pulls, lookedUp, outcomes };
+  return { l, pulls, lookedUp, classified, outcomes };
 }
 
 describe('AnnounceListener', () => {
@@ -100,16 +105,37 @@ describe('AnnounceListener', () => {
     t.l.close();
   });
 
+  it('reconciles only the followed spaces the announced blobs belong to', async () => {
+    const followed = [
+      { key: 'ka', account: 'a', scopes: ['doc:a', 'subtree:a'] },
+      { key: 'kb', account: 'b', scopes: ['subtree:b'] },
+    ];
+    const t = listener({ followed, spaces: ['b', 'z'] });
+    t.l.heard('p1', await cids(2));
+    await sleep(150);
+    assert.deepEqual(t.pulls, [['p1', 'subtree:b']]);
+    assert.deepEqual(t.outcomes, ['nothing-new']);
+    const other = listener({ followed, spaces: ['z'] });
+    other.l.heard('p1', await cids(2));
+    await sleep(150);
+    assert.deepEqual(other.outcomes, ['unfollowed'], 'a space it does not follow');
+    assert.equal(other.pulls.length, 0);
+    t.l.close();
+    other.l.close();
+  });
+
   it('bounds the scopes of a round and the CIDs a peer can queue', async () => {
     const followed = Array.from({ length: 20 }, (_, i) => ({
       key: `k${i}`,
+      account: `a${i}`,
       scopes: [`doc:a${i}`, `subtree:a${i}`],
     }));
-    const t = listener({ followed });
+    const t = listener({ followed, spaces: followed.map((f) => f.account) });
     t.l.heard('p1', await cids(5_000));
     await sleep(200);
     assert.equal(t.pulls.length, 5, 'maxScopes');
     assert.deepEqual(t.lookedUp, [4_096], 'at most 4 messages’ worth of CIDs wait per peer');
+    assert.deepEqual(t.classified, [16], 'a few missing blobs are fetched to learn their spaces');
     t.l.close();
   });
 });

@@ -4,7 +4,12 @@ import {
   API_PUBLISH_INLINE_BYTES,
 } from '../../constants.ts';
 import { BlobError, InvalidInputError } from '../../errors.ts';
-import type { IndexInput, PreparedBlob, PutResult } from '../../index/index-input.ts';
+import {
+  entrySpace,
+  type IndexInput,
+  type PreparedBlob,
+  type PutResult,
+} from '../../index/index-input.ts';
 import { prepareBlobs } from '../../index/prepare-blobs.ts';
 import type { ApiKey } from '../api-key.ts';
 import { asObject } from '../query-params.ts';
@@ -60,19 +65,12 @@ export const PublishBlobsKey: ApiKey<Input, { cids: string[] }> = {
       });
     }
     const stored = results.flatMap((r) => (r.status !== 'duplicate' && r.cid ? [r.cid] : []));
-    if (stored.length > 0) ctx.announce?.(spacesOf(ready), stored);
+    if (stored.length > 0) {
+      ctx.announce?.(new Set(ready.flatMap((p) => (p.entry ? [entrySpace(p.entry)] : []))), stored);
+    }
     return { cids: ready.map((p: IndexInput) => p.cid) };
   },
 };
-
-/** The spaces a publish writes to: each entry's space, or a Change's author (it has no space field). */
-function spacesOf(blobs: IndexInput[]): Set<string> {
-  const spaces = new Set<string>();
-  for (const { entry } of blobs) {
-    if (entry) spaces.add('account' in entry ? entry.account : entry.author);
-  }
-  return spaces;
-}
 
 function isSmall(blobs: Input['blobs']): boolean {
   if (blobs.length > API_PUBLISH_INLINE_BLOBS) return false;
