@@ -134,6 +134,17 @@ async function main(): Promise<void> {
       result: 'failed',
     });
     const failures = Object.fromEntries(recorder.failures);
+    const announceRounds = Object.fromEntries(
+      await Promise.all(
+        ['known', 'unfollowed', 'pulled', 'nothing-new', 'failed'].map(
+          async (outcome) =>
+            [
+              outcome,
+              await metricSum(node.registry, 'seedling_announce_rounds_total', { outcome }),
+            ] as const,
+        ),
+      ),
+    );
     const worstLagP99 = Math.max(...samples.map((s) => s.lagP99Ms));
     const result = {
       bench: 'soak',
@@ -149,6 +160,7 @@ async function main(): Promise<void> {
       failedWrites,
       failedCalls: failures,
       announce,
+      announceRounds,
       newPostArrivalMs: {
         n: arrived.length,
         p50: arrivedMs[Math.floor(arrivedMs.length / 2)] ?? null,
@@ -161,6 +173,8 @@ async function main(): Promise<void> {
       heapMeasure: HEAP_MEASURE,
       heapMiB: trend(samples.map((s) => [s.seconds, s.heapMiB])),
       rssMiB: trend(samples.map((s) => [s.seconds, s.rssMiB])),
+      workerHeapsMiB: trend(samples.map((s) => [s.seconds, s.workerHeapsMiB])),
+      workerHeapsTotalMiB: trend(samples.map((s) => [s.seconds, s.workerHeapsTotalMiB])),
       walMaxMiB: Math.max(...samples.map((s) => s.walMaxMiB)),
       dbMiB: samples.at(-1)?.dbMiB ?? 0,
       worstLoopLagP99Ms: worstLagP99,
@@ -206,7 +220,8 @@ async function arrivalMs(store: Store, latest: NonNullable<Latest>): Promise<num
 function sampleLine(s: Sample): string {
   return (
     `  ${String(Math.round(s.seconds)).padStart(5)} s  blobs ${String(s.blobs).padStart(7)}  ` +
-    `heap ${s.heapMiB.toFixed(1).padStart(6)} MiB  rss ${s.rssMiB.toFixed(0).padStart(4)} MiB  ` +
+    `heap ${s.heapMiB.toFixed(1).padStart(6)} MiB (workers ${s.workerHeapsMiB.toFixed(0)} of ${s.workerHeapsTotalMiB.toFixed(0)})  ` +
+    `rss ${s.rssMiB.toFixed(0).padStart(4)} MiB (anon ${s.rssAnonMiB?.toFixed(0) ?? '?'})  ` +
     `wal ≤${s.walMaxMiB.toFixed(0).padStart(4)} MiB  db ${s.dbMiB.toFixed(0).padStart(5)} MiB  ` +
     `lag p99 ${s.lagP99Ms.toFixed(1).padStart(5)} ms  haves ${s.havesEntries}  docs ${s.documentCacheEntries}  ` +
     `conns ${s.connections}  tasks ${s.discoveryRunning}`
@@ -255,6 +270,8 @@ function printSummary(r: {
   newPostArrivalMs: { n: number; p50: number | null; max: number | null; missed: number };
   heapMiB: ReturnType<typeof trend>;
   rssMiB: ReturnType<typeof trend>;
+  workerHeapsMiB: ReturnType<typeof trend>;
+  workerHeapsTotalMiB: ReturnType<typeof trend>;
   walMaxMiB: number;
   worstLoopLagP99Ms: number;
   calls: Record<string, { p50: number; p99: number; max: number; n: number }>;
@@ -276,6 +293,8 @@ function printSummary(r: {
   );
   for (const [name, t] of [
     [`heap (${HEAP_MEASURE})`, r.heapMiB],
+    ['worker threads’ heaps (used)', r.workerHeapsMiB],
+    ['worker threads’ heaps (held)', r.workerHeapsTotalMiB],
     ['rss', r.rssMiB],
   ] as const) {
     console.log(

@@ -19,6 +19,10 @@ export type Sample = {
   rssMiB: number;
   /** The anonymous part of the RSS (heaps, malloc arenas, SQLite caches); null off Linux. */
   rssAnonMiB: number | null;
+  /** V8 heap in use of the worker threads (writer, readers, checkpointer), summed: live data and garbage. */
+  workerHeapsMiB: number;
+  /** What those heaps hold from the OS, summed. */
+  workerHeapsTotalMiB: number;
   /** Buffers outside the V8 heap (blob bytes in flight). */
   externalMiB: number;
   walMaxMiB: number;
@@ -87,6 +91,8 @@ export class SoakSampler {
       heapMiB: (globalGc ? memory.heapUsed : Math.min(this.#heapFloor, memory.heapUsed)) / MIB,
       rssMiB: memory.rss / MIB,
       rssAnonMiB: rssAnonMiB(),
+      workerHeapsMiB: (await workerHeapBytes(registry, 'used')) / MIB,
+      workerHeapsTotalMiB: (await workerHeapBytes(registry, 'total')) / MIB,
       externalMiB: memory.external / MIB,
       walMaxMiB: this.#walMax / MIB,
       dbMiB: fileSize(store.path) / MIB,
@@ -121,4 +127,18 @@ function rssAnonMiB(): number | null {
   } catch {
     return null;
   }
+}
+
+/** The node's own per-thread heap metric (src/obs/thread-heap.ts), every thread but the main one. */
+async function workerHeapBytes(
+  registry: SeedlingNodeHandle['registry'],
+  kind: 'used' | 'total',
+): Promise<number> {
+  const metric = registry.getSingleMetric('seedling_thread_heap_bytes');
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values.reduce(
+    (sum, v) => (v.labels.thread === 'main' || v.labels.kind !== kind ? sum : sum + v.value),
+    0,
+  );
 }

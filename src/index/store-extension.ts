@@ -1,5 +1,6 @@
 import type { ReadHandler, WriteHandler } from '../store/extension.ts';
 import { transferring } from '../store/transfer.ts';
+import { entrySpace } from './index-input.ts';
 import { prepareBlobsPacked, unpackPreparedBlobs } from './packed-blobs.ts';
 import { prepareBlobs } from './prepare-blobs.ts';
 import { putBlobsOnWriter } from './put-blobs.ts';
@@ -38,6 +39,7 @@ import { indexStats } from './read-stats.ts';
  * (reads) and `index-input.ts` (prepare/put).
  *
  *   index.prepareBlobs     [{cid?, data}]                 → PreparedBlob[]   (pool: verify + decode)
+ *   index.blobSpaces       [{cid?, data}]                 → string[]         (pool: the spaces of the valid ones)
  *   index.putBlobs         PreparedBlob[]                 → PutResult[]      (writer)
  *   index.prepareBlobsPacked {batch, packSize} / index.putPackedBlobs pack: the same, packed for
  *                          sync, the bytes moved between threads, not copied (packed-blobs.ts)
@@ -78,6 +80,13 @@ export const writeHandlers: Record<string, WriteHandler> = {
 
 export const readHandlers: Record<string, ReadHandler> = {
   'index.prepareBlobs': (_db, args) => prepareBlobs(args),
+  'index.blobSpaces': (_db, args) => [
+    ...new Set(
+      prepareBlobs(args).flatMap((p) =>
+        p.kind === 'blob' && p.entry ? [entrySpace(p.entry)] : [],
+      ),
+    ),
+  ],
   'index.prepareBlobsPacked': (_db, args) => {
     const out = prepareBlobsPacked(args);
     return transferring(

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { CHECKPOINT_INTERVAL_MS, CHECKPOINT_TRUNCATE_ABOVE_BYTES } from '../constants.ts';
 import { InvalidInputError, StoreError } from '../errors.ts';
+import type { NamedThread } from '../obs/thread-heap.ts';
 import { walBacklogBytes } from './checkpointer-wal-index.ts';
 import type {
   CheckpointerMessage,
@@ -142,6 +143,11 @@ export class Checkpointer {
   }
 
   /** Stops the timer, closes the connection, ends the thread. */
+  /** The checkpointer's worker thread (for per-thread metrics). */
+  workerThreads(): NamedThread[] {
+    return this.#worker ? [{ name: 'checkpointer', worker: this.#worker }] : [];
+  }
+
   async stop(): Promise<void> {
     const worker = this.#worker;
     if (!worker) return;

@@ -1,6 +1,7 @@
 import { debuglog } from 'node:util';
 import { DIRECT_WRITER_BUSY_TIMEOUT_MS, DIRECT_WRITER_CONNECTIONS } from '../constants.ts';
 import { ClosedError, InvalidInputError } from '../errors.ts';
+import type { NamedThread } from '../obs/thread-heap.ts';
 import type { WriteClass } from '../types.ts';
 import type { Generation } from './generation.ts';
 import { estimateBytes, type WriteJob } from './write-queue.ts';
@@ -108,6 +109,13 @@ export class DirectWriter {
   }
 
   /** Runs every accepted write, then closes the connections. */
+  /** The direct writers' worker threads (for per-thread metrics). */
+  workerThreads(): NamedThread[] {
+    return this.#threads.flatMap((t, i) =>
+      t.worker ? [{ name: `writer-${i}`, worker: t.worker }] : [],
+    );
+  }
+
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;

@@ -26,6 +26,7 @@ import {
   type LightHistogramChild,
 } from '../obs/metrics.ts';
 import type { OperationTracker } from '../obs/operation-tracker.ts';
+import type { NamedThread } from '../obs/thread-heap.ts';
 import { epochMs } from './epoch-ms.ts';
 import { Generation } from './generation.ts';
 import type { ReaderWorkerData, ReadResult, ReadTask } from './reader-worker.ts';
@@ -350,6 +351,16 @@ export class ReaderPool {
   }
 
   /** Stops taking reads, lets running and queued ones finish, ends the threads. */
+  /** The reader threads of both lanes (for per-thread metrics). */
+  workerThreads(): NamedThread[] {
+    return (['app', 'bulk'] as const).flatMap((lane) =>
+      (this.#pools[lane]?.threads ?? []).map((worker, i) => ({
+        name: `reader-${lane}-${i}`,
+        worker,
+      })),
+    );
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { WAL_SYNC_THROTTLE_BYTES } from '../constants.ts';
 import type { OperationTracker } from '../obs/operation-tracker.ts';
+import { registerThreadHeapMetric } from '../obs/thread-heap.ts';
 import type { WriteClass } from '../types.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { DirectWriter } from './direct-writer.ts';
@@ -153,6 +154,11 @@ export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store
       },
       { path: init.path, extensions: [STORE_EXTENSION_URL, ...(init.extensions ?? [])] },
     );
+    registerThreadHeapMetric(deps.registry, () => [
+      ...writer.workerThreads(),
+      ...readers.workerThreads(),
+      ...checkpointer.workerThreads(),
+    ]);
     return facade(init.path, mode, generation, writer, readers, checkpointer, lookups);
   } catch (err) {
     for (const part of started.reverse()) await part.close().catch(() => {});

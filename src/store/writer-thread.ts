@@ -27,6 +27,11 @@ const CLOSE_TIMEOUT_MS = 10_000;
 export class WriterThread {
   readonly #data: WriterWorkerData;
   #worker: Worker | undefined;
+
+  /** The running worker (undefined before start and after it ended). */
+  get worker(): Worker | undefined {
+    return this.#worker;
+  }
   #pending: { resolve: (r: BatchResult) => void; reject: (e: Error) => void } | undefined;
   #dead: Error | undefined;
   #closed: (() => void) | undefined;

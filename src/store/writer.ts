@@ -7,6 +7,7 @@ import {
   WRITER_SCHED_BATCH,
 } from '../constants.ts';
 import { ClosedError, InvalidInputError } from '../errors.ts';
+import type { NamedThread } from '../obs/thread-heap.ts';
 import type { Generation } from './generation.ts';
 import { InteractiveWaiting } from './interactive-waiting.ts';
 import { type QueuedJob, type WriteJob, WriteQueue, type WriteQueueInit } from './write-queue.ts';
@@ -140,6 +141,12 @@ export class Writer {
   }
 
   /** Invariant 3. */
+  /** The writer's worker thread (for per-thread metrics). */
+  workerThreads(): NamedThread[] {
+    const worker = this.#thread.worker;
+    return worker ? [{ name: 'writer', worker }] : [];
+  }
+
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;

@@ -62,10 +62,17 @@ type PeerState<P> = {
   timer: NodeJS.Timeout | undefined;
   running: boolean;
   lastRound: number;
+  /** Failed rounds in a row: their CIDs are tried again, up to MAX_RETRIES times. */
+  failures: number;
 };
 
 /** Announced CIDs remembered per peer between rounds (beyond, new ones are dropped). */
 const MAX_PENDING_PER_PEER = 4 * MAX_CIDS_PER_MESSAGE;
+/**
+ * A failed round (the peer was Busy past its retries, or a request failed) is tried again at the
+ * peer's next turn: without it, a post announced last would wait for the next discovery.
+ */
+const MAX_RETRIES = 2;
 
 export class AnnounceListener<P> {
   readonly #deps: AnnounceListenerDeps<P>;
@@ -109,7 +116,14 @@ export class AnnounceListener<P> {
     const id = this.#deps.keyOf(peer);
     let state = this.#peers.get(id);
     if (state === undefined) {
-      state = { peer, pending: new Map(), timer: undefined, running: false, lastRound: -Infinity };
+      state = {
+        peer,
+        pending: new Map(),
+        timer: undefined,
+        running: false,
+        lastRound: -Infinity,
+        failures: 0,
+      };
       this.#peers.set(id, state);
     }
     for (const cid of cids) {
@@ -147,6 +161,13 @@ export class AnnounceListener<P> {
       this.#deps.log?.('announce: acting on a peer’s announcement failed', err);
     } finally {
       state.running = false;
+      state.failures = outcome === 'failed' ? state.failures + 1 : 0;
+      if (outcome === 'failed' && state.failures <= MAX_RETRIES) {
+        for (const cid of cids) {
+          if (state.pending.size >= MAX_PENDING_PER_PEER) break;
+          state.pending.set(cid.toString(), cid);
+        }
+      }
       this.#rounds.inc({ outcome });
       this.onRound?.(outcome);
       this.#schedule(state);

@@ -5,7 +5,6 @@ import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
 import { SYNC_WRITE_BATCH } from '../constants.ts';
 import { batchTransferList, packBlobBatch } from '../index/blob-batch.ts';
-import { entrySpace, type PreparedBlob } from '../index/index-input.ts';
 import type { PackedPrepared } from '../index/packed-blobs.ts';
 import type { DocumentHead } from '../index/read-types.ts';
 import type { SeedlingNode } from '../net/node.ts';
@@ -177,13 +176,8 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
           },
           spacesOf: async (peer, cids) => {
             const blobs = await net.protocol.fetch(peer, cids);
-            const prepared = await read<PreparedBlob[]>(
-              'index.prepareBlobs',
-              blobs.map((b) => ({ cid: b.cid.toString(), data: b.data })),
-            );
-            return new Set(
-              prepared.flatMap((p) => (p.kind === 'blob' && p.entry ? [entrySpace(p.entry)] : [])),
-            );
+            const args = blobs.map((b) => ({ cid: b.cid.toString(), data: b.data }));
+            return new Set(await read<string[]>('index.blobSpaces', args));
           },
           pull: (peer, scope) => engine.pull(peer, scope),
           refreshed: (keys) => {

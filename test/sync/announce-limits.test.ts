@@ -124,6 +124,31 @@ describe('AnnounceListener', () => {
     other.l.close();
   });
 
+  it('tries a failed round again, twice at most', async () => {
+    const outcomes: string[] = [];
+    let pulls = 0;
+    const l = new AnnounceListener<string>(
+      {
+        registry: new Registry(),
+        keyOf: (p) => p,
+        hasBlobs: async (mhs) => mhs.map(() => false),
+        followed: async () => [{ key: 'k', account: 'x', scopes: ['doc:x'] }],
+        spacesOf: async () => new Set(['x']),
+        pull: async () => {
+          pulls++;
+          throw new Error('peer busy');
+        },
+      },
+      { coalesceMs: 10, minIntervalMs: 50 },
+    );
+    l.onRound = (o) => outcomes.push(o);
+    l.heard('p1', await cids(1));
+    await sleep(400);
+    assert.deepEqual(outcomes, ['failed', 'failed', 'failed'], 'the first try and two more');
+    assert.equal(pulls, 3);
+    l.close();
+  });
+
   it('bounds the scopes of a round and the CIDs a peer can queue', async () => {
     const followed = Array.from({ length: 20 }, (_, i) => ({
       key: `k${i}`,

@@ -75,7 +75,8 @@ describe('announcements', () => {
       await metricSum(a.registry, 'seedling_announces_sent_total', { outcome: 'ok' }),
       1,
     );
-    assert.ok((await rounds(b, 'pulled')) >= 1);
+    // The round ends (and is counted) after its last reconcile, a moment after the blobs landed.
+    assert.ok(await until(async () => (await rounds(b, 'pulled')) >= 1, 5_000));
     assert.equal(
       await metricSum(b.registry, 'seedling_discovery_asks_total'),
       asksBefore,
