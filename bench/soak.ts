@@ -275,6 +275,7 @@ function printSummary(r: {
   walMaxMiB: number;
   worstLoopLagP99Ms: number;
   calls: Record<string, { p50: number; p99: number; max: number; n: number }>;
+  samples: Sample[];
 }): void {
   console.log(
     `\nblobs: ${r.blobsAtStart} at start, ${r.blobsAtEnd} at the end (${r.postsAdded} posts added); ${r.published} publishes by the app user`,
@@ -304,6 +305,10 @@ function printSummary(r: {
   console.log(
     `max WAL ${r.walMaxMiB.toFixed(1)} MiB; worst event-loop lag p99 of a sample ${r.worstLoopLagP99Ms} ms`,
   );
+  const threads = Object.entries(r.samples.at(-1)?.threadHeapsMiB ?? {})
+    .map(([thread, [used, held]]) => `${thread} ${used}/${held}`)
+    .join(', ');
+  console.log(`heaps at the end, used/held MiB: ${threads}`);
   for (const [name, c] of Object.entries(r.calls)) {
     console.log(`  ${name.padEnd(18)} p50/p99/max ${c.p50}/${c.p99}/${c.max} ms (n=${c.n})`);
   }

@@ -23,6 +23,8 @@ export type Sample = {
   workerHeapsMiB: number;
   /** What those heaps hold from the OS, summed. */
   workerHeapsTotalMiB: number;
+  /** Per thread (main included): [used, held] MiB. */
+  threadHeapsMiB: Record<string, [number, number]>;
   /** Buffers outside the V8 heap (blob bytes in flight). */
   externalMiB: number;
   walMaxMiB: number;
@@ -91,8 +93,7 @@ export class SoakSampler {
       heapMiB: (globalGc ? memory.heapUsed : Math.min(this.#heapFloor, memory.heapUsed)) / MIB,
       rssMiB: memory.rss / MIB,
       rssAnonMiB: rssAnonMiB(),
-      workerHeapsMiB: (await workerHeapBytes(registry, 'used')) / MIB,
-      workerHeapsTotalMiB: (await workerHeapBytes(registry, 'total')) / MIB,
+      ...(await threadHeaps(registry)),
       externalMiB: memory.external / MIB,
       walMaxMiB: this.#walMax / MIB,
       dbMiB: fileSize(store.path) / MIB,
@@ -129,16 +130,20 @@ function rssAnonMiB(): number | null {
   }
 }
 
-/** The node's own per-thread heap metric (src/obs/thread-heap.ts), every thread but the main one. */
-async function workerHeapBytes(
-  registry: SeedlingNodeHandle['registry'],
-  kind: 'used' | 'total',
-): Promise<number> {
-  const metric = registry.getSingleMetric('seedling_thread_heap_bytes');
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  return values.reduce(
-    (sum, v) => (v.labels.thread === 'main' || v.labels.kind !== kind ? sum : sum + v.value),
-    0,
-  );
+/** The node's own per-thread heap metric (src/obs/thread-heap.ts): per thread, and the workers summed. */
+async function threadHeaps(registry: SeedlingNodeHandle['registry']) {
+  const threadHeapsMiB: Record<string, [number, number]> = {};
+  const values =
+    (await registry.getSingleMetric('seedling_thread_heap_bytes')?.get())?.values ?? [];
+  for (const v of values) {
+    const entry = (threadHeapsMiB[String(v.labels.thread)] ??= [0, 0]);
+    if (v.labels.kind === 'used') entry[0] = Math.round((v.value / MIB) * 10) / 10;
+    if (v.labels.kind === 'total') entry[1] = Math.round((v.value / MIB) * 10) / 10;
+  }
+  const workers = Object.entries(threadHeapsMiB).filter(([thread]) => thread !== 'main');
+  return {
+    workerHeapsMiB: workers.reduce((sum, [, [used]]) => sum + used, 0),
+    workerHeapsTotalMiB: workers.reduce((sum, [, [, total]]) => sum + total, 0),
+    threadHeapsMiB,
+  };
 }
