@@ -83,6 +83,20 @@ export type PullResult = {
 
 export type PullPeer = PeerId | Multiaddr;
 
+/** A pull that has done nothing yet (its counters start here). */
+export function emptyPullResult(): PullResult {
+  return {
+    rounds: 0,
+    wanted: 0,
+    alreadyStored: 0,
+    claimedElsewhere: 0,
+    fetched: 0,
+    written: 0,
+    rejected: 0,
+    bytes: 0,
+  };
+}
+
 export class SyncEngine {
   readonly #deps: SyncEngineDeps;
   readonly #fetchBatch: number;
@@ -130,16 +144,7 @@ export class SyncEngine {
   /** Pulls what `peer` has in `scope` and we lack. Throws on network/protocol failure (data already fetched is kept). */
   async pull(peer: PullPeer, scope: string, options: { signal?: AbortSignal } = {}) {
     const stop = this.#metrics.pullSeconds.startTimer();
-    const result: PullResult = {
-      rounds: 0,
-      wanted: 0,
-      alreadyStored: 0,
-      claimedElsewhere: 0,
-      fetched: 0,
-      written: 0,
-      rejected: 0,
-      bytes: 0,
-    };
+    const result = emptyPullResult();
     try {
       const need = await this.#reconcile(peer, parseScopeText(scope), result, options.signal);
       await this.#fetchAndPersist(peer, need, result, options.signal);

@@ -6,7 +6,7 @@ import { sha256 } from 'multiformats/hashes/sha2';
 import { Registry } from 'prom-client';
 import { AnnounceListener, type Followed } from '../../src/sync/announce-listener.ts';
 import { Announcer } from '../../src/sync/announcer.ts';
-import type { PullResult } from '../../src/sync/sync-engine.ts';
+import { emptyPullResult } from '../../src/sync/sync-engine.ts';
 
 /**
  * The bounds of announcements, on the two classes alone (peers are plain strings here; the
@@ -21,16 +21,7 @@ async function cids(n: number): Promise<CID[]> {
   return out;
 }
 
-const NOTHING: PullResult = {
-  rounds: 1,
-  wanted: 0,
-  alreadyStored: 0,
-  claimedElsewhere: 0,
-  fetched: 0,
-  written: 0,
-  rejected: 0,
-  bytes: 0,
-};
+const NOTHING = emptyPullResult();
 
 function listener(opts: { stored?: boolean; followed?: Followed[]; spaces?: string[] } = {}) {
   const pulls: [string, string][] = [];
