@@ -178,8 +178,11 @@ export class AnnounceListener<P> {
     const stored = await this.#deps.hasBlobs(cids.map((c) => c.multihash.bytes));
     const missing = cids.filter((_, i) => !stored[i]);
     if (missing.length === 0) return 'known';
+    // What is followed first: a node that follows nothing fetches nothing to classify.
+    const all = await this.#deps.followed();
+    if (all.length === 0) return 'unfollowed';
     const spaces = await this.#deps.spacesOf(peer, missing.slice(0, this.#init.classifyMax));
-    const followed = (await this.#deps.followed()).filter((f) => spaces.has(f.account));
+    const followed = all.filter((f) => spaces.has(f.account));
     if (followed.length === 0) return 'unfollowed';
     const done = new Set<string>();
     const refreshed: string[] = [];

@@ -93,6 +93,7 @@ describe('AnnounceListener', () => {
     await sleep(150);
     assert.deepEqual(t.outcomes, ['unfollowed']);
     assert.equal(t.pulls.length, 0);
+    assert.deepEqual(t.classified, [], 'nothing was fetched to learn its space');
     t.l.close();
   });
 
