@@ -9,9 +9,9 @@ import type { PackedPrepared } from '../index/packed-blobs.ts';
 import type { DocumentHead } from '../index/read-types.ts';
 import type { SeedlingNode } from '../net/node.ts';
 import type { Store } from '../store/store.ts';
-import { AnnounceListener, type AnnounceListenerInit } from './announce-listener.ts';
+import { AnnounceListener, type AnnounceListenerInit, type Followed } from './announce-listener.ts';
 import { Announcer, type AnnouncerInit } from './announcer.ts';
-import { normalizeRequest } from './discovery/discovery-request.ts';
+import { type NormalizedRequest, normalizeRequest } from './discovery/discovery-request.ts';
 import { type DiscoveryInit, DiscoveryScheduler } from './discovery/discovery-scheduler.ts';
 import { HavesCache, type HavesCacheInit } from './haves-cache.ts';
 import type { HavesParts } from './haves-query.ts';
@@ -172,7 +172,7 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
             const subscribed = (await listSubscriptions()).map((s) =>
               normalizeRequest(subscriptionRequest(s)),
             );
-            return [...discovery.interested(), ...subscribed];
+            return [...discovery.interested(), ...subscribed].map(coveringScopes);
           },
           spacesOf: async (peer, cids) => {
             const blobs = await net.protocol.fetch(peer, cids);
@@ -256,4 +256,14 @@ function connectedPeers(net: SeedlingNode): PeerId[] {
     .getConnections()
     .map((c) => c.remotePeer)
     .filter((p, i, all) => all.findIndex((q) => q.equals(p)) === i);
+}
+
+/**
+ * A followed request with the fewest scopes that cover it: a `subtree:` scope holds the document at
+ * its path and, at the root, the profile (haves-query.ts), so an announce round reconciles it
+ * alone. (Discovery keeps every scope, most specific first, so the document on screen lands first.)
+ */
+function coveringScopes(r: NormalizedRequest): Followed {
+  const subtree = r.scopes.filter((s) => s.startsWith('subtree:'));
+  return { key: r.key, account: r.account, scopes: subtree.length > 0 ? subtree : r.scopes };
 }
