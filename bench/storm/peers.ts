@@ -50,24 +50,24 @@ export async function startPeers(opts: {
         })
       : spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const nextLine = lineReader(child);
-  const ready = await withTimeout(nextLine(), child, 'storm peers did not start in time');
+  /** Sends a command line (none: just reads), then reads the child's JSON answer. */
+  const ask = async <T>(command: string | null, failure: string): Promise<T> => {
+    if (command) child.stdin?.write(`${command}\n`);
+    const line = await withTimeout(nextLine(), child, failure);
+    try {
+      return JSON.parse(line) as T;
+    } catch (err) {
+      throw new Error(`storm peers printed a bad line: ${line.slice(0, 200)}`, { cause: err });
+    }
+  };
+  const ready = await ask<PeersReady>(null, 'storm peers did not start in time');
   return {
-    ...(JSON.parse(ready) as PeersReady),
+    ...ready,
     nice,
     pid: child.pid ?? -1,
     cpuSeconds: () => processCpuSeconds(child.pid),
-    freeze: async () => {
-      child.stdin?.write('freeze\n');
-      return JSON.parse(
-        await withTimeout(nextLine(), child, 'storm peers did not freeze'),
-      ) as Frozen;
-    },
-    latest: async () => {
-      child.stdin?.write('latest\n');
-      return JSON.parse(
-        await withTimeout(nextLine(), child, 'storm peers did not answer'),
-      ) as Latest;
-    },
+    freeze: () => ask<Frozen>('freeze', 'storm peers did not freeze'),
+    latest: () => ask<Latest>('latest', 'storm peers did not answer'),
     stop: () => stopChild(child),
   };
 }

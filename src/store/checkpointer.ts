@@ -142,12 +142,12 @@ export class Checkpointer {
     });
   }
 
-  /** Stops the timer, closes the connection, ends the thread. */
   /** The checkpointer's worker thread (for per-thread metrics). */
   workerThreads(): NamedThread[] {
     return this.#worker ? [{ name: 'checkpointer', worker: this.#worker }] : [];
   }
 
+  /** Stops the timer, closes the connection, ends the thread. */
   async stop(): Promise<void> {
     const worker = this.#worker;
     if (!worker) return;

@@ -108,7 +108,6 @@ export class DirectWriter {
     return this.#counts[cls];
   }
 
-  /** Runs every accepted write, then closes the connections. */
   /** The direct writers' worker threads (for per-thread metrics). */
   workerThreads(): NamedThread[] {
     return this.#threads.flatMap((t, i) =>
@@ -116,6 +115,7 @@ export class DirectWriter {
     );
   }
 
+  /** Runs every accepted write, then closes the connections. */
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;

@@ -350,7 +350,6 @@ export class ReaderPool {
     return (this.#pools[pool]?.queueSize ?? 0) + waitingHere;
   }
 
-  /** Stops taking reads, lets running and queued ones finish, ends the threads. */
   /** The reader threads of both lanes (for per-thread metrics). */
   workerThreads(): NamedThread[] {
     return (['app', 'bulk'] as const).flatMap((lane) =>
@@ -361,6 +360,7 @@ export class ReaderPool {
     );
   }
 
+  /** Stops taking reads, lets running and queued ones finish, ends the threads. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

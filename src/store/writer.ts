@@ -140,13 +140,13 @@ export class Writer {
     return this.#queue.depth(cls);
   }
 
-  /** Invariant 3. */
   /** The writer's worker thread (for per-thread metrics). */
   workerThreads(): NamedThread[] {
     const worker = this.#thread.worker;
     return worker ? [{ name: 'writer', worker }] : [];
   }
 
+  /** Invariant 3. */
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;

@@ -81,7 +81,7 @@ export class AnnounceListener<P> {
   readonly #rounds: Counter<'outcome'>;
   readonly #pulled: Counter;
   #closed = false;
-  /** Resolves rounds for tests: each finished round's outcome. */
+  /** Called after each round with its outcome (tests wait on it). */
   onRound: ((outcome: AnnounceOutcome) => void) | undefined;
 
   constructor(deps: AnnounceListenerDeps<P>, init: AnnounceListenerInit = {}) {
