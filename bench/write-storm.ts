@@ -29,6 +29,12 @@ import { OperationTracker } from '../src/obs/operation-tracker.ts';
 import { openDatabase } from '../src/store/open-database.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import type { WriteClass } from '../src/types.ts';
+import {
+  type DeviceUse,
+  deviceCounters,
+  deviceUse,
+  diskWriteBytesPerSec,
+} from './write-storm-disk.ts';
 import { INSERT_ROW_SQL, STORM_SCHEMA_SQL } from './write-storm-extension.ts';
 
 const QUICK = process.argv.includes('--quick');
@@ -77,6 +83,8 @@ type ModeResult = {
   backgroundShed: number;
   unsettled: number;
   checkpoints: string;
+  /** The block device during the window (whole device; undefined off Linux). */
+  device: DeviceUse | undefined;
 };
 
 function argValue(name: string): string | undefined {
@@ -104,7 +112,7 @@ function syncRows(seed: number): Uint8Array[] {
 function bareInsert(
   dir: string,
   name: string,
-): { rowsPerSec: number; withCheckpointRowsPerSec: number } {
+): { rowsPerSec: number; withCheckpointRowsPerSec: number; walBytesPerRow: number } {
   const file = path.join(dir, `${name}.db`);
   const db = openDatabase(file, { disableAutoCheckpoint: true });
   try {
@@ -116,11 +124,14 @@ function bareInsert(
       insert.run('bare', rowPool[i % rowPool.length] as Uint8Array);
     db.exec('COMMIT');
     const inserted = performance.now();
+    const walBytes = fs.statSync(`${file}-wal`).size;
     db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     const checkpointed = performance.now();
     return {
       rowsPerSec: BARE_ROWS / ((inserted - start) / 1000),
       withCheckpointRowsPerSec: BARE_ROWS / ((checkpointed - start) / 1000),
+      // Pages a row fills (its overflow page, its share of a leaf) plus frame headers.
+      walBytesPerRow: walBytes / BARE_ROWS,
     };
   } finally {
     db.close();
@@ -265,6 +276,7 @@ async function runMode(dir: string, mode: 'queued' | 'direct'): Promise<ModeResu
   try {
     lag.start();
     const commits0 = await counter(registry, 'seedling_write_commits_total');
+    const device0 = deviceCounters(dir);
     const started = performance.now();
     storm.windowEnd = started + SECONDS * 1000;
     const producers = [
@@ -275,6 +287,7 @@ async function runMode(dir: string, mode: 'queued' | 'direct'): Promise<ModeResu
     ];
     await sleep(SECONDS * 1000);
     storm.running = false;
+    const device = deviceUse(device0, deviceCounters(dir));
     const commits = (await counter(registry, 'seedling_write_commits_total')) - commits0;
     const loopLagP99Ms = lag.p99Ms();
     const loopLagMaxMs = lag.maxMs();
@@ -292,6 +305,7 @@ async function runMode(dir: string, mode: 'queued' | 'direct'): Promise<ModeResu
       backgroundShed: storm.backgroundShed,
       unsettled,
       checkpoints: await checkpointSummary(registry),
+      device,
     };
   } finally {
     wal.stop();
@@ -354,7 +368,10 @@ function maxOf(xs: number[]): number {
 
 function printMode(r: ModeResult): void {
   console.log(
-    `\n## ${r.mode}: ${SECONDS} s, commits/s ${r1(r.commitsPerSec)}, SQLITE_BUSY ${r.busy}, max WAL ${(r.walMaxBytes / 1048576).toFixed(1)} MiB, loop lag p99 ${r1(r.loopLagP99Ms)} ms (max ${r1(r.loopLagMaxMs)})`,
+    `\n## ${r.mode}: ${SECONDS} s, commits/s ${r1(r.commitsPerSec)}, SQLITE_BUSY ${r.busy}, max WAL ${(r.walMaxBytes / 1048576).toFixed(1)} MiB, loop lag p99 ${r1(r.loopLagP99Ms)} ms (max ${r1(r.loopLagMaxMs)})` +
+      (r.device
+        ? `, disk wrote ${Math.round(r.device.writeBytesPerSec / 1e6)} MB/s (busy ${Math.round(r.device.busyShare * 100)}%)`
+        : ''),
   );
   console.log(
     '| class | acked | failed | ack p50 ms | ack p99 ms | ack max ms | rows/s | errors |',
@@ -395,6 +412,7 @@ function summary(r: ModeResult) {
     walMaxBytes: r.walMaxBytes,
     readP99Ms: r1(pct(r.reads.latencies, 99)),
     backgroundShed: r.backgroundShed,
+    deviceWriteMBPerSec: r.device ? Math.round(r.device.writeBytesPerSec / 1e6) : null,
   };
 }
 
@@ -404,6 +422,7 @@ async function main(): Promise<void> {
     // Measured before and after the storms; the better of the two is the bar (a busy moment on a
     // shared machine must not lower it).
     const bareBefore = bareInsert(dir, 'bare-before');
+    const diskBefore = diskWriteBytesPerSec(dir);
     console.log(
       `write storm (${QUICK ? 'quick' : 'full'}): ${SECONDS} s per mode; bare single-transaction insert: ${Math.round(bareBefore.rowsPerSec)} rows/s of ${ROW_BYTES} B (${Math.round(bareBefore.withCheckpointRowsPerSec)} rows/s with its checkpoint)`,
     );
@@ -412,6 +431,10 @@ async function main(): Promise<void> {
     const direct = await runMode(dir, 'direct');
     printMode(direct);
     const bareAfter = bareInsert(dir, 'bare-after');
+    const disk = Math.max(diskBefore, diskWriteBytesPerSec(dir));
+    // Sustained, each row reaches the disk twice: in the WAL, then in the database file.
+    const walBytesPerRow = bareAfter.walBytesPerRow;
+    const diskCeiling = disk / (2 * walBytesPerRow);
     const bare = Math.max(bareBefore.rowsPerSec, bareAfter.rowsPerSec);
     const bareCheckpointed = Math.max(
       bareBefore.withCheckpointRowsPerSec,
@@ -420,7 +443,11 @@ async function main(): Promise<void> {
     console.log(
       `\nbare insert after the storms: ${Math.round(bareAfter.rowsPerSec)} rows/s; bar = ${Math.round(bare)} rows/s` +
         `\nbare insert with its checkpoint paid: ${Math.round(bareCheckpointed)} rows/s; queued sync = ` +
-        `${Math.round((summary(queued).syncRowsPerSec / bareCheckpointed) * 100)}% of it`,
+        `${Math.round((summary(queued).syncRowsPerSec / bareCheckpointed) * 100)}% of it` +
+        `\ndisk: takes ${Math.round(disk / 1e6)} MB/s (256 MiB + fdatasync, better of before/after); a row fills ` +
+        `${Math.round(walBytesPerRow)} B of WAL and as much of database: ceiling ${Math.round(diskCeiling)} rows/s ` +
+        `(${Math.round((diskCeiling / bare) * 100)}% of the bare loop); queued sync = ` +
+        `${Math.round((summary(queued).syncRowsPerSec / diskCeiling) * 100)}% of it`,
     );
     const q = summary(queued);
     const d = summary(direct);
@@ -451,6 +478,13 @@ async function main(): Promise<void> {
         bareWithCheckpointRowsPerSec: Math.round(bareCheckpointed),
         syncShareOfBareWithCheckpoint:
           Math.round((q.syncRowsPerSec / bareCheckpointed) * 1000) / 1000,
+        disk: {
+          writeMBPerSec: Math.round(disk / 1e6),
+          walBytesPerRow: Math.round(walBytesPerRow),
+          ceilingRowsPerSec: Math.round(diskCeiling),
+          ceilingShareOfBare: Math.round((diskCeiling / bare) * 1000) / 1000,
+          syncShareOfCeiling: Math.round((q.syncRowsPerSec / diskCeiling) * 1000) / 1000,
+        },
         queued: q,
         direct: d,
         checks,
