@@ -29,12 +29,7 @@ import { OperationTracker } from '../src/obs/operation-tracker.ts';
 import { openDatabase } from '../src/store/open-database.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import type { WriteClass } from '../src/types.ts';
-import {
-  type DeviceUse,
-  deviceCounters,
-  deviceUse,
-  diskWriteBytesPerSec,
-} from './write-storm-disk.ts';
+import { type DeviceUse, deviceCounters, deviceUse } from './write-storm-disk.ts';
 import { INSERT_ROW_SQL, STORM_SCHEMA_SQL } from './write-storm-extension.ts';
 
 const QUICK = process.argv.includes('--quick');
@@ -83,6 +78,9 @@ type ModeResult = {
   backgroundShed: number;
   unsettled: number;
   checkpoints: string;
+  /** Share of the window the writer spent inside transactions, and sync was held. */
+  writerInTransactionShare: number;
+  syncHeldShare: number;
   /** The block device during the window (whole device; undefined off Linux). */
   device: DeviceUse | undefined;
 };
@@ -277,6 +275,8 @@ async function runMode(dir: string, mode: 'queued' | 'direct'): Promise<ModeResu
     lag.start();
     const commits0 = await counter(registry, 'seedling_write_commits_total');
     const device0 = deviceCounters(dir);
+    const tx0 = await histogramSum(registry, 'seedling_write_transaction_seconds');
+    const held0 = await histogramSum(registry, 'seedling_checkpoint_sync_hold_seconds');
     const started = performance.now();
     storm.windowEnd = started + SECONDS * 1000;
     const producers = [
@@ -288,6 +288,9 @@ async function runMode(dir: string, mode: 'queued' | 'direct'): Promise<ModeResu
     await sleep(SECONDS * 1000);
     storm.running = false;
     const device = deviceUse(device0, deviceCounters(dir));
+    const txSeconds = (await histogramSum(registry, 'seedling_write_transaction_seconds')) - tx0;
+    const heldSeconds =
+      (await histogramSum(registry, 'seedling_checkpoint_sync_hold_seconds')) - held0;
     const commits = (await counter(registry, 'seedling_write_commits_total')) - commits0;
     const loopLagP99Ms = lag.p99Ms();
     const loopLagMaxMs = lag.maxMs();
@@ -305,6 +308,8 @@ async function runMode(dir: string, mode: 'queued' | 'direct'): Promise<ModeResu
       backgroundShed: storm.backgroundShed,
       unsettled,
       checkpoints: await checkpointSummary(registry),
+      writerInTransactionShare: txSeconds / SECONDS,
+      syncHeldShare: heldSeconds / SECONDS,
       device,
     };
   } finally {
@@ -323,6 +328,16 @@ async function drain(storm: Storm, producers: Promise<unknown>[]): Promise<numbe
     sleep(DRAIN_TIMEOUT_MS).then(() => true),
   ]);
   return timedOut ? storm.pending.size : 0;
+}
+
+/** The running total of a histogram (seconds), 0 when the store has no such metric. */
+async function histogramSum(registry: Registry, name: string): Promise<number> {
+  const values = (await registry.getSingleMetric(name)?.get())?.values as
+    | { value: number; metricName?: string }[]
+    | undefined;
+  let sum = 0;
+  for (const v of values ?? []) if (v.metricName === `${name}_sum`) sum += v.value;
+  return sum;
 }
 
 /** Checkpoints by mode and result, with their total time: what the checkpointer did during the storm. */
@@ -370,7 +385,8 @@ function printMode(r: ModeResult): void {
   console.log(
     `\n## ${r.mode}: ${SECONDS} s, commits/s ${r1(r.commitsPerSec)}, SQLITE_BUSY ${r.busy}, max WAL ${(r.walMaxBytes / 1048576).toFixed(1)} MiB, loop lag p99 ${r1(r.loopLagP99Ms)} ms (max ${r1(r.loopLagMaxMs)})` +
       (r.device
-        ? `, disk wrote ${Math.round(r.device.writeBytesPerSec / 1e6)} MB/s (busy ${Math.round(r.device.busyShare * 100)}%)`
+        ? `, writer in transactions ${Math.round(r.writerInTransactionShare * 100)}% of the time, sync held ${Math.round(r.syncHeldShare * 100)}%` +
+          `, disk wrote ${Math.round(r.device.writeBytesPerSec / 1e6)} MB/s (busy ${Math.round(r.device.busyShare * 100)}%)`
         : ''),
   );
   console.log(
@@ -422,7 +438,6 @@ async function main(): Promise<void> {
     // Measured before and after the storms; the better of the two is the bar (a busy moment on a
     // shared machine must not lower it).
     const bareBefore = bareInsert(dir, 'bare-before');
-    const diskBefore = diskWriteBytesPerSec(dir);
     console.log(
       `write storm (${QUICK ? 'quick' : 'full'}): ${SECONDS} s per mode; bare single-transaction insert: ${Math.round(bareBefore.rowsPerSec)} rows/s of ${ROW_BYTES} B (${Math.round(bareBefore.withCheckpointRowsPerSec)} rows/s with its checkpoint)`,
     );
@@ -431,10 +446,9 @@ async function main(): Promise<void> {
     const direct = await runMode(dir, 'direct');
     printMode(direct);
     const bareAfter = bareInsert(dir, 'bare-after');
-    const disk = Math.max(diskBefore, diskWriteBytesPerSec(dir));
     // Sustained, each row reaches the disk twice: in the WAL, then in the database file.
     const walBytesPerRow = bareAfter.walBytesPerRow;
-    const diskCeiling = disk / (2 * walBytesPerRow);
+    const syncDiskBytesPerSec = 2 * walBytesPerRow * summary(queued).syncRowsPerSec;
     const bare = Math.max(bareBefore.rowsPerSec, bareAfter.rowsPerSec);
     const bareCheckpointed = Math.max(
       bareBefore.withCheckpointRowsPerSec,
@@ -444,10 +458,9 @@ async function main(): Promise<void> {
       `\nbare insert after the storms: ${Math.round(bareAfter.rowsPerSec)} rows/s; bar = ${Math.round(bare)} rows/s` +
         `\nbare insert with its checkpoint paid: ${Math.round(bareCheckpointed)} rows/s; queued sync = ` +
         `${Math.round((summary(queued).syncRowsPerSec / bareCheckpointed) * 100)}% of it` +
-        `\ndisk: takes ${Math.round(disk / 1e6)} MB/s (256 MiB + fdatasync, better of before/after); a row fills ` +
-        `${Math.round(walBytesPerRow)} B of WAL and as much of database: ceiling ${Math.round(diskCeiling)} rows/s ` +
-        `(${Math.round((diskCeiling / bare) * 100)}% of the bare loop); queued sync = ` +
-        `${Math.round((summary(queued).syncRowsPerSec / diskCeiling) * 100)}% of it`,
+        `\ndisk: a row fills ${Math.round(walBytesPerRow)} B of WAL and as much of the database file, so queued ` +
+        `sync put ${Math.round(syncDiskBytesPerSec / 1e6)} MB/s on the disk; the device took ` +
+        `${queued.device ? Math.round(queued.device.writeBytesPerSec / 1e6) : '?'} MB/s during that window`,
     );
     const q = summary(queued);
     const d = summary(direct);
@@ -478,13 +491,8 @@ async function main(): Promise<void> {
         bareWithCheckpointRowsPerSec: Math.round(bareCheckpointed),
         syncShareOfBareWithCheckpoint:
           Math.round((q.syncRowsPerSec / bareCheckpointed) * 1000) / 1000,
-        disk: {
-          writeMBPerSec: Math.round(disk / 1e6),
-          walBytesPerRow: Math.round(walBytesPerRow),
-          ceilingRowsPerSec: Math.round(diskCeiling),
-          ceilingShareOfBare: Math.round((diskCeiling / bare) * 1000) / 1000,
-          syncShareOfCeiling: Math.round((q.syncRowsPerSec / diskCeiling) * 1000) / 1000,
-        },
+        walBytesPerRow: Math.round(walBytesPerRow),
+        syncDiskMBPerSec: Math.round(syncDiskBytesPerSec / 1e6),
         queued: q,
         direct: d,
         checks,
