@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { CID } from 'multiformats/cid';
+import { type Transferring, transferring } from '../store/transfer.ts';
 import type { SyncItem } from './rbsr/item.ts';
 import { SealedSet, type SealedSetParts } from './rbsr/sealed-set.ts';
 import { parseScope, type Scope } from './scope.ts';
@@ -22,7 +23,8 @@ import { parseScope, type Scope } from './scope.ts';
 
 export type HavesParts = SealedSetParts & { watermark: number };
 
-export function buildHavesOnReader(db: DatabaseSync, args: unknown): HavesParts {
+/** The parts move to the caller (transfer.ts): four buffers, whatever the scope's size. */
+export function buildHavesOnReader(db: DatabaseSync, args: unknown): Transferring {
   const scope = parseScope(String((args as { scope?: unknown })?.scope));
   db.exec('BEGIN');
   try {
@@ -41,8 +43,9 @@ export function buildHavesOnReader(db: DatabaseSync, args: unknown): HavesParts 
     }
     push(db.prepare('SELECT cid, ts FROM capabilities WHERE account = ?').all(scope.account));
     const watermark = lastEventId(db);
-    const parts = SealedSet.from(items).parts();
-    return { ...parts, watermark };
+    const set = SealedSet.from(items);
+    const parts: HavesParts = { ...set.parts(), watermark };
+    return transferring(parts, set.transferList());
   } finally {
     db.exec('COMMIT');
   }

@@ -125,7 +125,7 @@ function diffIdList(set: SealedSet, lo: number, hi: number, theirs: Uint8Array[]
   const theirKeys = new Map<string, Uint8Array>();
   for (const id of theirs) theirKeys.set(keyOf(id), id);
   for (let i = lo; i < hi; i++) {
-    const id = set.at(i).id;
+    const id = set.id(i);
     const key = keyOf(id);
     if (theirKeys.has(key)) theirKeys.delete(key);
     else step.have.push(id);
@@ -183,7 +183,7 @@ class RangeOutput {
     const room = this.#budget - this.#bytes - this.#reserve;
     let i = lo;
     for (; i < hi; i++) {
-      const id = set.at(i).id;
+      const id = set.id(i);
       if (ids.length > 0 && bytes + id.byteLength + 2 > room) break;
       ids.push(id);
       bytes += id.byteLength + 2;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MessageChannel } from 'node:worker_threads';
 import fc from 'fast-check';
 import { compareItems, SealedSet, type SyncItem } from '../../../src/sync/rbsr/index.ts';
 import { compareItemToBound, minimalBound } from '../../../src/sync/rbsr/item.ts';
+import type { SealedSetParts } from '../../../src/sync/rbsr/sealed-set.ts';
 import { bruteFingerprint, hex, item } from './helpers.ts';
 
 const itemArb = fc.record({
@@ -66,5 +68,54 @@ describe('SealedSet parts', () => {
     assert.equal(hex(copy.fingerprint(3, 40)), hex(set.fingerprint(3, 40)));
     const broken = { ...set.parts(), prefix: new Uint32Array(8) };
     assert.throws(() => SealedSet.fromParts(broken), /do not match/);
+  });
+
+  it('moves to another thread as four buffers, leaving nothing behind', async () => {
+    const set = SealedSet.from(Array.from({ length: 300 }, (_, i) => item(i)));
+    const fingerprint = hex(set.fingerprint(0, 300));
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<SealedSetParts>((resolve) => {
+      port2.once('message', resolve);
+    });
+    port1.postMessage(set.parts(), set.transferList());
+    const moved = SealedSet.fromParts(await received);
+    port1.close();
+    assert.equal(moved.size, 300);
+    assert.equal(hex(moved.fingerprint(0, 300)), fingerprint);
+    assert.deepEqual(moved.at(7), item(7));
+    // The sender's buffers are detached: the set was moved, not copied.
+    assert.equal(set.parts().ids.byteLength, 0);
+    assert.equal(set.parts().prefix.byteLength, 0);
+  });
+
+  it('refuses parts whose offsets or types do not describe the items', () => {
+    const parts = SealedSet.from([item(1), item(2), item(3)]).parts();
+    const backwards = new Uint32Array(parts.offsets);
+    backwards[2] = 0;
+    assert.throws(() => SealedSet.fromParts({ ...parts, offsets: backwards }), /offsets go back/);
+    const short = { ...parts, ids: parts.ids.subarray(0, parts.ids.byteLength - 1) };
+    assert.throws(() => SealedSet.fromParts(short), /offsets do not match/);
+    const plain = { ...parts, ts: [1000, 2000, 3000] as unknown as Float64Array };
+    assert.throws(() => SealedSet.fromParts(plain), TypeError);
+  });
+
+  it('lowerBound agrees with comparing every item to any bound', () => {
+    const boundArb = fc.record({
+      ts: fc.integer({ min: 0, max: 6 }),
+      prefix: fc.uint8Array({ maxLength: 7 }),
+    });
+    fc.assert(
+      fc.property(fc.array(itemArb, { maxLength: 40 }), boundArb, (raw, bound) => {
+        const set = SealedSet.from(raw);
+        let expected = set.size;
+        for (let i = 0; i < set.size; i++) {
+          if (compareItemToBound(set.at(i), bound) >= 0) {
+            expected = i;
+            break;
+          }
+        }
+        assert.equal(set.lowerBound(bound), expected);
+      }),
+    );
   });
 });
