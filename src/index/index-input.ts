@@ -160,3 +160,19 @@ function checkEntry(value: unknown, field: string): void {
     throw new InvalidInputError('must be an array of links', { field: `${field}.links` });
   }
 }
+
+/** `index.blobSpaces`: the spaces of the blobs that verified, and those that did not. */
+export type BlobSpaces = {
+  spaces: string[];
+  rejected: { cid: string | null; code: string; message: string }[];
+};
+
+export function blobSpaces(prepared: readonly PreparedBlob[]): BlobSpaces {
+  const spaces = new Set<string>();
+  const rejected: BlobSpaces['rejected'] = [];
+  for (const p of prepared) {
+    if (p.kind === 'error') rejected.push({ cid: p.cid, code: p.code, message: p.error });
+    else if (p.entry) spaces.add(entrySpace(p.entry));
+  }
+  return { spaces: [...spaces], rejected };
+}

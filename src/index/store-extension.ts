@@ -1,6 +1,6 @@
 import type { ReadHandler, WriteHandler } from '../store/extension.ts';
 import { transferring } from '../store/transfer.ts';
-import { entrySpace } from './index-input.ts';
+import { blobSpaces } from './index-input.ts';
 import { prepareBlobsPacked, unpackPreparedBlobs } from './packed-blobs.ts';
 import { prepareBlobs } from './prepare-blobs.ts';
 import { putBlobsOnWriter } from './put-blobs.ts';
@@ -39,7 +39,7 @@ import { indexStats } from './read-stats.ts';
  * (reads) and `index-input.ts` (prepare/put).
  *
  *   index.prepareBlobs     [{cid?, data}]                 → PreparedBlob[]   (pool: verify + decode)
- *   index.blobSpaces       [{cid?, data}]                 → string[]         (pool: the spaces of the valid ones)
+ *   index.blobSpaces       [{cid?, data}]                 → BlobSpaces       (pool: the spaces of the valid ones, and what failed)
  *   index.putBlobs         PreparedBlob[]                 → PutResult[]      (writer)
  *   index.prepareBlobsPacked {batch, packSize} / index.putPackedBlobs pack: the same, packed for
  *                          sync, the bytes moved between threads, not copied (packed-blobs.ts)
@@ -80,13 +80,7 @@ export const writeHandlers: Record<string, WriteHandler> = {
 
 export const readHandlers: Record<string, ReadHandler> = {
   'index.prepareBlobs': (_db, args) => prepareBlobs(args),
-  'index.blobSpaces': (_db, args) => [
-    ...new Set(
-      prepareBlobs(args).flatMap((p) =>
-        p.kind === 'blob' && p.entry ? [entrySpace(p.entry)] : [],
-      ),
-    ),
-  ],
+  'index.blobSpaces': (_db, args) => blobSpaces(prepareBlobs(args)),
   'index.prepareBlobsPacked': (_db, args) => {
     const out = prepareBlobsPacked(args);
     return transferring(

@@ -5,6 +5,7 @@ import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
 import { SYNC_WRITE_BATCH } from '../constants.ts';
 import { batchTransferList, packBlobBatch } from '../index/blob-batch.ts';
+import type { BlobSpaces } from '../index/index-input.ts';
 import type { PackedPrepared } from '../index/packed-blobs.ts';
 import type { DocumentHead } from '../index/read-types.ts';
 import type { SeedlingNode } from '../net/node.ts';
@@ -177,7 +178,9 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
           spacesOf: async (peer, cids) => {
             const blobs = await net.protocol.fetch(peer, cids);
             const args = blobs.map((b) => ({ cid: b.cid.toString(), data: b.data }));
-            return new Set(await read<string[]>('index.blobSpaces', args));
+            const out = await read<BlobSpaces>('index.blobSpaces', args);
+            engine.countRejected(peer, out.rejected);
+            return new Set(out.spaces);
           },
           pull: (peer, scope) => engine.pull(peer, scope),
           refreshed: (keys) => {

@@ -159,6 +159,17 @@ export class SyncEngine {
   }
 
   /** Runs reconcile rounds until the initiator has nothing more to say; returns the CIDs we need. */
+  /**
+   * Counts blobs `peer` sent that failed verification (metric, and against the peer, which backs it
+   * off): a pull's, and those fetched only to classify an announcement (announce-listener.ts).
+   */
+  countRejected(peer: PullPeer, rejected: readonly { code: string; message: string }[]): void {
+    for (const bad of rejected) {
+      this.#metrics.rejected.inc({ code: bad.code });
+      this.#deps.onHostilePeer?.(peerKey(peer), `${bad.code}: ${bad.message}`);
+    }
+  }
+
   async #reconcile(peer: PullPeer, scope: string, result: PullResult, signal?: AbortSignal) {
     const set = await this.#deps.haves.get(scope);
     const need = new Map<string, CID>();
@@ -291,10 +302,7 @@ export class SyncEngine {
 
   async #persistChunk(peer: PullPeer, blobs: FetchedBlob[], result: PullResult): Promise<void> {
     const verified = await this.#deps.verify(blobs);
-    for (const bad of verified.rejected) {
-      this.#metrics.rejected.inc({ code: bad.code });
-      this.#deps.onHostilePeer?.(peerKey(peer), `${bad.code}: ${bad.message}`);
-    }
+    this.countRejected(peer, verified.rejected);
     result.rejected += verified.rejected.length;
     this.#metrics.blobs.inc({ stage: 'rejected' }, verified.rejected.length);
     if (verified.acceptedCount === 0) return;

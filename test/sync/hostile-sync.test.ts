@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { CID } from 'multiformats/cid';
 import { Registry } from 'prom-client';
+import { metricSum } from '../../bench/storm/node-probes.ts';
 import { CODEC, cidForBytes } from '../../src/blob/cid.ts';
 import { decodeStructuralBlob } from '../../src/blob/decode-blob.ts';
 import { PeerTimeoutError } from '../../src/errors.ts';
@@ -48,6 +50,7 @@ async function scriptedPeer(
   return {
     addr: node.multiaddrs()[0]!.toString(),
     id: node.peerId.toString(),
+    announce: (to: string, cids: CID[]) => node.protocol.announce(multiaddr(to), cids),
     async stop() {
       await node.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -123,6 +126,41 @@ describe('sync against hostile peers', () => {
     } finally {
       await peer.stop();
       await slowPuller.close();
+    }
+  });
+
+  it("counts an announcement's tampered blobs against the peer and stores none of them", async () => {
+    const peer = await scriptedPeer(site.blobs, async (asked, byCid) =>
+      asked.map((cid) => ({ cid, data: flipBit(byCid.get(cid.toString())!, 10) })),
+    );
+    const follower = await startTestNode({ subscriptionRefreshMs: 600_000 });
+    try {
+      // The node follows alice's space, so an announcement of new blobs is classified: a few are
+      // fetched and verified to learn their space.
+      await follower.store.write({
+        op: 'test.subscribe',
+        class: 'interactive',
+        handler: 'sync.subscribe',
+        payload: { account: alice.accountId, path: '', recursive: 'subtree' },
+      });
+      const rounds = () =>
+        metricSum(follower.registry, 'seedling_announce_rounds_total', { outcome: 'unfollowed' });
+      await peer.announce(
+        follower.addr,
+        site.blobs.map((b) => b.cid),
+      );
+      const deadline = Date.now() + 5_000;
+      while ((await rounds()) < 1 && Date.now() < deadline) await sleep(50);
+      assert.equal(await rounds(), 1, 'no announced blob verified, so no followed space was named');
+      assert.equal(await follower.blobCount(), 0);
+      const record = follower.net.peers.get(peer.id);
+      assert.ok(record && record.hostile >= 1, 'the tampered blobs counted against the peer');
+      assert.ok(follower.net.peers.isBackedOff(peer.id), 'the peer is backed off');
+      const text = await follower.registry.getSingleMetricAsString('seedling_sync_rejected_total');
+      assert.match(text, /code="CID_MISMATCH"/);
+    } finally {
+      await peer.stop();
+      await follower.close();
     }
   });
 
