@@ -34,6 +34,13 @@ export const WRITE_BATCH_MAX_BYTES = 2 * 1024 * 1024;
 export const WRITE_BATCH_MAX_MS = 15;
 /** The same budget for a batch that holds an interactive write: it commits soon after the user's write, which is acknowledged only at COMMIT. */
 export const WRITE_BATCH_INTERACTIVE_MAX_MS = 2;
+/**
+ * Batches the queued writer keeps in flight: the one running and the next, already at the writer
+ * thread, so it never waits for the main thread between two commits (write-storm: the writer sat
+ * idle 12–26% of a storm between batches with one in flight, 8–10% with two; sync throughput no
+ * longer dipped when the main thread was slow to answer).
+ */
+export const WRITER_BATCHES_IN_FLIGHT = 2;
 /** Share of a batch's job slots reserved for `sync` while sync jobs wait (interactive cannot starve sync). */
 export const WRITE_SYNC_MIN_SHARE = 0.25;
 /** Retry hint of the OverloadError thrown when `interactive` is full. */

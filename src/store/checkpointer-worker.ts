@@ -157,11 +157,12 @@ function drained(r: CheckpointReport): boolean {
 /** Uncopied WAL pages below which RESTART may run (1 MiB of 4 KiB pages). */
 const SETTLED_PAGES = 256;
 /**
- * Uncopied pages below which the held final phase (flush, PASSIVE, RESTART) starts: one writer
- * batch (up to WRITE_BATCH_MAX_BYTES, 2 MiB) may land after a hold begins, and a catch-up PASSIVE
- * round just for it cost ~400 ms of hold under a storm; the phase's own PASSIVE copies it.
+ * Uncopied pages below which the held final phase (flush, PASSIVE, RESTART) starts: the writer's
+ * two batches in flight (WRITER_BATCHES_IN_FLIGHT, up to WRITE_BATCH_MAX_BYTES = 2 MiB each, ~1,100
+ * pages of 4 KiB rows) may land after a hold begins, and a catch-up PASSIVE round just for them
+ * cost ~400 ms of hold under a storm; the phase's own PASSIVE copies them.
  */
-const SETTLING_PAGES = 1_024;
+const SETTLING_PAGES = 2_048;
 /**
  * How long a held RESTART waits for the writer's running batch (interactive or background only
  * while sync is held). Trying once missed the gate in about one hold in three under the write

@@ -21,8 +21,16 @@ import type { BatchResult, JobOutcome, WireJob } from './writer-protocol.ts';
  *    so an acknowledged caller always sees the new generation.
  * 5. No new job starts once the batch has run `maxMs`, or once an interactive write waits
  *    (`interactive`, raised by the main thread); those come back `deferred` (never lost). A batch
- *    always runs at least one job.
+ *    always runs at least one job, except by invariant 6.
+ * 6. Two batches may be in flight (Writer): the main thread builds the next while this one runs.
+ *    When a batch defers jobs, a batch built before the main thread saw that result (`basedOn`
+ *    below the deferring batch's `seq`) runs nothing and comes back `stale`, all deferred: its
+ *    jobs came later in their classes' order than the deferred ones, which must run first
+ *    (write-queue rule 1). The main thread puts both back in order and builds anew.
  */
+
+/** What the writer thread remembers between batches (invariant 6). */
+export type PipelineState = { lastDeferredSeq: number };
 
 export type BatchOptions = {
   maxMs: number;
@@ -34,6 +42,10 @@ export type BatchOptions = {
   gateWaitMs?: number;
   /** Raised by the main thread while an interactive write waits behind this batch (invariant 5). */
   interactive?: InteractiveWaiting;
+  /** Invariant 6 (the queued writer; absent for direct connections, which get one batch at a time). */
+  pipeline?: PipelineState;
+  seq?: number;
+  basedOn?: number;
 };
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -50,9 +62,22 @@ export function runBatchOnWriter(
   options: BatchOptions,
 ): BatchResult {
   const t0 = performance.now();
+  const { pipeline, seq, basedOn } = options;
+  if (pipeline && seq !== undefined && basedOn !== undefined) {
+    if (basedOn < pipeline.lastDeferredSeq) {
+      // Invariant 6: this batch went out before the main thread knew of the deferral.
+      pipeline.lastDeferredSeq = seq;
+      const deferred = jobs.map((j) => j.id);
+      const r = result([], deferred, t0, false, 0, 0, options.generation.get());
+      r.stale = true;
+      return r;
+    }
+  }
   const gated = options.gate?.acquire(GATE_WRITER, options.gateWaitMs ?? 1_000) ?? false;
   try {
-    return runGatedOnWriter(db, handlers, jobs, options, t0);
+    const r = runGatedOnWriter(db, handlers, jobs, options, t0);
+    if (pipeline && seq !== undefined && r.deferred.length > 0) pipeline.lastDeferredSeq = seq;
+    return r;
   } finally {
     if (gated) options.gate!.release(GATE_WRITER);
   }

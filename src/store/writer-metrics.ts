@@ -33,6 +33,7 @@ export type WriterMetrics = {
   generation: Gauge;
   schedBatch: Gauge;
   yielded: Counter;
+  stale: Counter;
 };
 
 const WAIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -144,6 +145,11 @@ export function createWriterMetrics(registry: Registry): WriterMetrics {
     yielded: new Counter({
       name: 'seedling_write_batches_yielded_total',
       help: 'batches the writer ended early because an interactive write was waiting',
+      registers,
+    }),
+    stale: new Counter({
+      name: 'seedling_write_batches_stale_total',
+      help: 'batches sent ahead that came back unrun because the batch before them deferred jobs (they go back in order)',
       registers,
     }),
     schedBatch: new Gauge({

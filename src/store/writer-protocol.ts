@@ -36,6 +36,10 @@ export type BatchRequest = {
   jobs: WireJob[];
   /** The worker starts no new job once the batch has run this long; the rest come back deferred. */
   maxMs: number;
+  /** The queued writer's batch number (increasing), and the last batch whose result the main
+   * thread had seen when it built this one (writer-batch.ts, invariant 6). */
+  seq?: number;
+  basedOn?: number;
 };
 
 export type JobOutcome =
@@ -49,6 +53,8 @@ export type BatchResult = {
   deferred: number[];
   /** The batch ended early because an interactive write was waiting. */
   yielded?: boolean;
+  /** Nothing ran: the batch was built before an earlier one deferred jobs (invariant 6). */
+  stale?: boolean;
   /** BEGIN to COMMIT (or failure), ms. */
   txMs: number;
   committed: boolean;

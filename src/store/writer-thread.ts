@@ -16,13 +16,13 @@ const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
  * Main-thread handle of one writer worker thread: start it (which opens the connection and runs
- * migrations), send it one batch at a time, close it.
+ * migrations), send it batches, close it.
  *
  * Invariants:
- * 1. At most one batch is in flight (`run` refuses a second): the worker handles messages in order
- *    and the caller decides what goes next from the previous result.
- * 2. If the thread dies, the batch in flight and every later `run` reject with a StoreError: the
- *    outcome of that batch is unknown to us, and the caller must hear it.
+ * 1. Batches are answered in the order they were sent: the worker handles messages in order. The
+ *    caller bounds how many are in flight (Writer: WRITER_BATCHES_IN_FLIGHT; DirectWriter: one).
+ * 2. If the thread dies, every batch in flight and every later `run` reject with a StoreError: the
+ *    outcome of those batches is unknown to us, and the caller must hear it.
  */
 export class WriterThread {
   readonly #data: WriterWorkerData;
@@ -32,7 +32,8 @@ export class WriterThread {
   get worker(): Worker | undefined {
     return this.#worker;
   }
-  #pending: { resolve: (r: BatchResult) => void; reject: (e: Error) => void } | undefined;
+  /** Batches in flight, oldest first (invariant 1). */
+  readonly #pendings: { resolve: (r: BatchResult) => void; reject: (e: Error) => void }[] = [];
   #dead: Error | undefined;
   #closed: (() => void) | undefined;
 
@@ -41,7 +42,7 @@ export class WriterThread {
   }
 
   get busy(): boolean {
-    return this.#pending !== undefined;
+    return this.#pendings.length > 0;
   }
 
   /** Spawns the thread; resolves once its connection is open and migrations ran. */
@@ -72,16 +73,20 @@ export class WriterThread {
   }
 
   /** Sends one batch (invariant 1); resolves with the worker's result. */
-  run(jobs: WireJob[], maxMs: number): Promise<BatchResult> {
+  run(
+    jobs: WireJob[],
+    maxMs: number,
+    order?: { seq: number; basedOn: number },
+  ): Promise<BatchResult> {
     if (this.#dead) return Promise.reject(this.#dead);
-    if (this.#pending) return Promise.reject(new StoreError('a batch is already in flight'));
     return new Promise((resolve, reject) => {
-      this.#pending = { resolve, reject };
+      const p = { resolve, reject };
+      this.#pendings.push(p);
       try {
-        this.#post({ type: 'batch', jobs, maxMs });
+        this.#post({ type: 'batch', jobs, maxMs, ...order });
       } catch (err) {
         // DataCloneError: some payload is not plain data. Nothing was sent.
-        this.#pending = undefined;
+        this.#pendings.pop();
         reject(err as Error);
       }
     });
@@ -106,16 +111,12 @@ export class WriterThread {
   }
 
   #settle(result: BatchResult): void {
-    const pending = this.#pending;
-    this.#pending = undefined;
-    pending?.resolve(result);
+    this.#pendings.shift()?.resolve(result);
   }
 
   #die(err: Error): void {
     if (this.#dead) return;
     this.#dead = err;
-    const pending = this.#pending;
-    this.#pending = undefined;
-    pending?.reject(err);
+    for (const p of this.#pendings.splice(0)) p.reject(err);
   }
 }

@@ -6,7 +6,7 @@ import { InteractiveWaiting } from './interactive-waiting.ts';
 import { applyMigrationsOnWriter, collectMigrations, schemaVersionOnWriter } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
 import { setThreadSchedBatch } from './thread-priority.ts';
-import { runBatchOnWriter } from './writer-batch.ts';
+import { type PipelineState, runBatchOnWriter } from './writer-batch.ts';
 import { serializeError } from './writer-errors.ts';
 import { collectHandlers, loadStoreExtensions } from './writer-extensions.ts';
 import { WriterGate } from './writer-gate.ts';
@@ -21,7 +21,7 @@ import type {
 /**
  * The writer thread: holds a read-write connection and runs batches of write jobs sent by the
  * main thread (`Writer`, or one of `DirectWriter`'s connections). It handles one message at a
- * time, in order; the main thread sends the next batch only after this one's result.
+ * time, in order; the queued writer keeps up to two batches in flight (writer-batch.ts, invariant 6).
  */
 
 const port = parentPort;
@@ -33,6 +33,9 @@ const schedBatch = data.schedBatch === true && setThreadSchedBatch();
 const interactive = data.interactiveBuffer
   ? new InteractiveWaiting(data.interactiveBuffer)
   : undefined;
+
+/** Invariant 6 of writer-batch.ts: which batch last deferred jobs. */
+const pipeline: PipelineState = { lastDeferredSeq: 0 };
 
 function send(msg: WorkerMessage): void {
   port!.postMessage(msg);
@@ -98,6 +101,9 @@ function handle(db: DatabaseSync, handlers: Map<string, WriteHandler>, msg: Main
       beginRetryMs: data.beginRetryMs,
       ...(gate ? { gate } : {}),
       ...(interactive ? { interactive } : {}),
+      ...(req.seq !== undefined && req.basedOn !== undefined
+        ? { pipeline, seq: req.seq, basedOn: req.basedOn }
+        : {}),
     }),
   );
 }

@@ -2,6 +2,7 @@ import { debuglog } from 'node:util';
 import {
   WRITE_BATCH_INTERACTIVE_MAX_MS,
   WRITE_BATCH_MAX_MS,
+  WRITER_BATCHES_IN_FLIGHT,
   WRITER_BEGIN_ATTEMPTS,
   WRITER_BEGIN_RETRY_MS,
   WRITER_SCHED_BATCH,
@@ -58,8 +59,9 @@ export type WriterInit = WriteQueueInit & {
  * own worker thread (DESIGN §3).
  *
  * Invariants:
- * 1. One batch in flight: the next batch is taken from the queue only when the previous result is
- *    back, so priorities apply to everything that arrived meanwhile.
+ * 1. Up to WRITER_BATCHES_IN_FLIGHT (2) batches in flight: the one running and the next, already
+ *    at the writer thread, so the writer never waits for the main thread between commits. Each
+ *    batch is taken when a slot frees, so priorities apply to everything that arrived until then.
  * 2. A caller's promise settles only from the batch result, i.e. after COMMIT (or with the job's
  *    own error); the generation has moved by then.
  * 3. `close()` stops admission, drains every accepted job, then closes the connection.
@@ -67,6 +69,10 @@ export type WriterInit = WriteQueueInit & {
  *    ends that batch after the job it is running (writer-batch.ts, invariant 5). The batch that
  *    takes the write has a short time budget (`interactiveBatchMaxMs`), so it commits soon after
  *    it: the user's write waits for one job and two COMMITs, not for two batches' budgets.
+ * 5. Write-queue rule 1 (FIFO within a class) holds with a batch sent ahead: when a batch defers
+ *    jobs, the batch behind it was built too early and comes back unrun (writer-batch.ts,
+ *    invariant 6); the main thread takes nothing new until both are back, then returns the
+ *    deferred jobs of both to the queue's head in batch order.
  */
 export class Writer {
   readonly #deps: WriterDeps;
@@ -77,7 +83,12 @@ export class Writer {
   /** Raised while an interactive write waits behind the batch in flight (invariant 4). */
   readonly #interactive = new InteractiveWaiting();
   #handlers = new Set<string>();
-  #inFlight = false;
+  #inFlight = 0;
+  /** Number of the last batch sent, and of the last whose result came back (invariant 5). */
+  #seq = 0;
+  #seen = 0;
+  /** Results whose jobs wait to go back to the queue (invariant 5), oldest first. */
+  #returned: { deferred: QueuedJob[]; ran: QueuedJob[] }[] = [];
   #scheduled = false;
   #started = false;
   #closing = false;
@@ -131,7 +142,7 @@ export class Writer {
       );
     }
     const acked = this.#queue.push(job) as Promise<T>;
-    if (job.class === 'interactive' && this.#inFlight) this.#interactive.raise();
+    if (job.class === 'interactive' && this.#inFlight > 0) this.#interactive.raise();
     return acked;
   }
 
@@ -170,32 +181,59 @@ export class Writer {
   }
 
   #pump(): void {
-    if (this.#inFlight || !this.#started) return;
+    while (this.#started && this.#inFlight < WRITER_BATCHES_IN_FLIGHT) {
+      if (this.#returned.length > 0) return; // invariant 5: deferred jobs go back first
+      if (!this.#send()) return;
+    }
+  }
+
+  /** Takes and sends one batch; false when nothing is ready. */
+  #send(): boolean {
     const batch = this.#queue.take();
     if (batch.length === 0) {
       this.#checkDrained();
-      return;
+      return false;
     }
-    // The flag is for writes waiting behind this batch: those taken now are in it.
-    if (this.#queue.depth('interactive') > 0) this.#interactive.raise();
+    // The flag is for the user's writes waiting behind the running batch: in the queue, or in
+    // this batch when it goes behind one already in flight.
+    const behind = this.#inFlight > 0 && batch.some((j) => j.class === 'interactive');
+    if (behind || this.#queue.depth('interactive') > 0) this.#interactive.raise();
     else this.#interactive.clear();
-    this.#inFlight = true;
-    this.#run(batch).then(
-      () => this.#next(),
+    this.#inFlight++;
+    this.#run(batch, this.#nextOrder()).then(
+      () => this.#pump(),
       (err: unknown) => {
         this.#log('writer batch failed', { error: String(err) });
         for (const job of batch) this.#reject(job, err);
-        this.#next();
+        this.#returnJobs();
+        this.#pump();
+        this.#checkDrained();
       },
     );
+    return true;
   }
 
-  #next(): void {
-    this.#inFlight = false;
-    this.#pump();
+  #nextOrder(): { seq: number; basedOn: number } {
+    return { seq: ++this.#seq, basedOn: this.#seen };
   }
 
-  async #run(batch: QueuedJob[]): Promise<void> {
+  /**
+   * Invariant 5: deferred jobs go back to the queue's head in batch order, and only once no batch
+   * built before their deferral is still in flight; then the queue settles sync's credit.
+   */
+  #returnJobs(): void {
+    const deferred = this.#returned.some((r) => r.deferred.length > 0);
+    if (deferred && this.#inFlight > 0) return;
+    for (let i = this.#returned.length - 1; i >= 0; i--) {
+      this.#queue.putBack(this.#returned[i]!.deferred);
+    }
+    // After the put-back, so `ran` sees the sync jobs still waiting (rule 3b).
+    for (const r of this.#returned) this.#queue.ran(r.ran);
+    this.#returned = [];
+  }
+
+  /** Runs one batch, holding its in-flight slot until its result is back. */
+  async #run(batch: QueuedJob[], order: { seq: number; basedOn: number }): Promise<void> {
     const byId = new Map(batch.map((j) => [j.id, j]));
     // A user's write is acknowledged at COMMIT: its batch stops taking new jobs soon after it.
     const sent = batch.some((j) => j.class === 'interactive')
@@ -204,19 +242,27 @@ export class Writer {
     const wire = batch.map((j) => ({ id: j.id, op: j.op, handler: j.handler, payload: j.payload }));
     let result: BatchResult;
     try {
-      result = await this.#thread.run(wire, sent);
+      result = await this.#thread.run(wire, sent, order);
     } catch (err) {
-      if ((err as Error).name !== 'DataCloneError') throw err;
-      return this.#runCloneable(batch);
+      if ((err as Error).name === 'DataCloneError') return this.#runCloneable(batch);
+      this.#inFlight--;
+      throw err;
     }
+    this.#inFlight--;
+    this.#seen = Math.max(this.#seen, order.seq);
     this.#record(batch, result);
-    // Deferred jobs go back first, so `ran` sees the sync jobs still waiting (rule 3b).
-    this.#queue.putBack(result.deferred.map((id) => byId.get(id)!));
-    this.#queue.ran(result.outcomes.map((o) => byId.get(o.id)!));
+    this.#returned.push({
+      deferred: result.deferred.map((id) => byId.get(id)!),
+      ran: result.outcomes.map((o) => byId.get(o.id)!),
+    });
+    this.#returnJobs();
     for (const outcome of result.outcomes) this.#settle(byId.get(outcome.id)!, outcome);
   }
 
-  /** A payload was not plain data: fail those jobs alone and run the rest. */
+  /**
+   * A payload was not plain data (nothing was sent): fail those jobs alone and run the rest in the
+   * same in-flight slot. (The rest may now run after a batch taken later: a caller's bug, rare.)
+   */
   async #runCloneable(batch: QueuedJob[]): Promise<void> {
     const ok: QueuedJob[] = [];
     for (const job of batch) {
@@ -233,11 +279,16 @@ export class Writer {
         );
       }
     }
-    if (ok.length > 0) await this.#run(ok);
+    if (ok.length > 0) await this.#run(ok, this.#nextOrder());
+    else this.#inFlight--;
   }
 
   #record(batch: QueuedJob[], r: BatchResult): void {
     const m = this.#deps.metrics;
+    if (r.stale) {
+      m.stale.inc();
+      return;
+    }
     m.transactionSeconds.observe(r.txMs / 1000);
     if (r.committed) m.commits.inc();
     m.batchJobs.observe(r.outcomes.length);
@@ -278,6 +329,8 @@ export class Writer {
   }
 
   #checkDrained(): void {
-    if (this.#closing && !this.#inFlight && this.#queue.idle) this.#drained?.();
+    if (this.#closing && this.#inFlight === 0 && this.#returned.length === 0 && this.#queue.idle) {
+      this.#drained?.();
+    }
   }
 }

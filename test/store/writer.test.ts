@@ -112,6 +112,24 @@ describe('Writer (real worker thread, real SQLite file)', () => {
     }
   });
 
+  it('keeps arrival order within a class when a batch sent ahead meets a deferral', async () => {
+    // 5 jobs per batch, a 3 ms budget and 2 ms jobs: most batches defer part of their jobs while
+    // the next batch is already at the writer thread, built before it knew.
+    const h = await startWriter({ batchMaxMs: 3, batchMaxJobs: 5 });
+    try {
+      const labels = Array.from({ length: 40 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+      await Promise.all(labels.map((label) => h.writer.write(slow(label, 2))));
+      assert.deepEqual(committedLabels(h.file), labels);
+      assert.ok((await metric(h.registry, 'seedling_write_deferred_total')) > 0, 'jobs deferred');
+      assert.ok(
+        (await metric(h.registry, 'seedling_write_batches_stale_total')) > 0,
+        'a batch sent ahead came back unrun',
+      );
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('does not starve background behind a sync flood', async () => {
     const h = await startWriter({ batchMaxMs: 5, backgroundFlushMs: 20 });
     try {
