@@ -256,6 +256,8 @@ export class Writer {
       ran: result.outcomes.map((o) => byId.get(o.id)!),
     });
     this.#returnJobs();
+    // The batch behind this one (if any) runs now: the flag stays up only for writes still queued.
+    if (this.#queue.depth('interactive') === 0) this.#interactive.clear();
     for (const outcome of result.outcomes) this.#settle(byId.get(outcome.id)!, outcome);
   }
 
