@@ -158,7 +158,6 @@ export class SyncEngine {
     }
   }
 
-  /** Runs reconcile rounds until the initiator has nothing more to say; returns the CIDs we need. */
   /**
    * Counts blobs `peer` sent that failed verification (metric, and against the peer, which backs it
    * off): a pull's, and those fetched only to classify an announcement (announce-listener.ts).
@@ -170,6 +169,7 @@ export class SyncEngine {
     }
   }
 
+  /** Runs reconcile rounds until the initiator has nothing more to say; returns the CIDs we need. */
   async #reconcile(peer: PullPeer, scope: string, result: PullResult, signal?: AbortSignal) {
     const set = await this.#deps.haves.get(scope);
     const need = new Map<string, CID>();
