@@ -193,6 +193,7 @@ export function jsonFields(r: ProfileResult) {
     converged: r.convergeSeconds !== null,
     convergeSeconds: r.convergeSeconds,
     maxWalMiB: Number((r.maxWalBytes / 1024 / 1024).toFixed(2)),
+    writerBatches: r.writerBatches,
     peersCpuSeconds: r.peersCpuSeconds ?? null,
     /** DESIGN §8's targets, checked on this profile's storm window. */
     targetsMet: {

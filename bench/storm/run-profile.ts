@@ -62,6 +62,11 @@ export type ProfileResult = {
   convergeSeconds: number | null;
   missingBlobs: number;
   maxWalBytes: number;
+  /**
+   * The writer's batches over the run: commits, batches ended early for the user's write, and
+   * batches sent ahead that came back unrun because the one before deferred jobs (writer.ts).
+   */
+  writerBatches: { commits: number; yielded: number; stale: number };
   /** Store calls during the storm, slowest p99 first: [op, n, p50 ms, p99 ms, max ms]. */
   stormStoreOps: [string, number, number, number, number][];
   /** CPU used by the peers' process while this profile ran (filled in by bench/storm.ts). */
@@ -178,6 +183,11 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
       convergeSeconds: converge.seconds === null ? null : round(converge.seconds),
       missingBlobs: converge.missing,
       maxWalBytes: probes.maxWalBytes,
+      writerBatches: {
+        commits: await metricSum(node.registry, 'seedling_write_commits_total'),
+        yielded: await metricSum(node.registry, 'seedling_write_batches_yielded_total'),
+        stale: await metricSum(node.registry, 'seedling_write_batches_stale_total'),
+      },
       stormStoreOps: probes.slowestStoreOps(8),
     };
   } finally {
