@@ -15,7 +15,10 @@
  * (tuning knobs: the writer's group-commit budgets, the sync row size, and the WAL backlog above
  * which the checkpointer holds sync (WAL_SYNC_THROTTLE_BYTES); without them the store's defaults
  * from src/constants.ts apply).
- * Prints a table per mode and class, then one JSON line.
+ * Prints a table per mode and class, then one JSON line. Each mode's line also says where the
+ * writer's time went (inside transactions, sync held by the checkpointer) and what the block device
+ * wrote meanwhile (write-storm-disk.ts): a sustained storm is bounded by the disk, which takes
+ * every row twice (WAL, then database file).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
