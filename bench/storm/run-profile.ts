@@ -9,6 +9,7 @@ import { AppProcess } from './app-child.ts';
 import { AppClient, type AppHttp, CallRecorder, type CallSummary, round } from './app-client.ts';
 import type { Publish } from './app-user.ts';
 import { metricSum, NodeProbes } from './node-probes.ts';
+import { HeapSampler } from './heap-sample.ts';
 import type { StormPeers } from './peers.ts';
 
 /** A profile is settings only: what is passed to startNode for the store and sync. */
@@ -99,6 +100,8 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
     const app = new AppProcess();
     const publishes = await warmUp(node.url, run.publishes, run.edits);
     await app.ready();
+    const heapSampler = new HeapSampler();
+    await heapSampler.start();
     probes.start();
     node.loopLag.reset();
     const cpuBefore = process.cpuUsage();
@@ -110,6 +113,7 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
       stormLag = [node.loopLag.p99Ms(), node.loopLag.maxMs()];
       stormCpu = process.cpuUsage(cpuBefore);
       probes.stopStoreTimes();
+      void heapSampler.stop();
     };
     const startEpoch = epochMs();
     app.start({
