@@ -8,8 +8,8 @@ import type { Store } from '../../src/store/store.ts';
 import { AppProcess } from './app-child.ts';
 import { AppClient, type AppHttp, CallRecorder, type CallSummary, round } from './app-client.ts';
 import type { Publish } from './app-user.ts';
-import { metricSum, NodeProbes } from './node-probes.ts';
 import { HeapSampler } from './heap-sample.ts';
+import { metricSum, NodeProbes } from './node-probes.ts';
 import type { StormPeers } from './peers.ts';
 
 /** A profile is settings only: what is passed to startNode for the store and sync. */
