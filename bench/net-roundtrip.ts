@@ -19,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'seedling-bench-net-'));
 const blobs: FetchedBlob[] = [];
 for (let i = 0; i < 3; i++) {
   const data = new Uint8Array(1024 * 1024).fill(i);
-  blobs.push({ cid: CID.createV1(raw.code, await sha256.digest(data)), data });
+  blobs.push({ cid: CID.createV1(raw.code, await sha256.digest(data)).bytes, data });
 }
 const rbsr = new Uint8Array(600).fill(7);
 

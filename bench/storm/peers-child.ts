@@ -18,8 +18,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { CID } from 'multiformats/cid';
 import { Registry } from 'prom-client';
+import { bytesKey } from '../../src/blob/bytes-key.ts';
 import type { KeyPair } from '../../src/blob/keys.ts';
 import { createSeedlingNode, type SeedlingNode } from '../../src/net/node.ts';
 import { respond } from '../../src/sync/rbsr/reconcile.ts';
@@ -46,15 +46,15 @@ async function startPeer(index: number, docs: number, changes: number, dir: stri
   const owner = testKey(`storm-site-${index}`);
   const site = makeSite(owner, testKey(COMMENTER), { docs, changes });
   const scopes = new SiteScopes(owner.accountId, site.blobs);
-  const byCid = new Map(site.blobs.map((b) => [b.cid.toString(), b.data]));
+  const byCid = new Map(site.blobs.map((b) => [bytesKey(b.cid.bytes), b.data]));
   const node: SeedlingNode = await createSeedlingNode(
     {
       registry: new Registry(),
       handlers: {
         onReconcile: async (_peer, scope, rbsr) => respond(scopes.set(scope), rbsr),
-        onFetch: async (_peer, cids: CID[]) =>
+        onFetch: async (_peer, cids) =>
           cids.flatMap((cid) => {
-            const data = byCid.get(cid.toString());
+            const data = byCid.get(bytesKey(cid));
             return data ? [{ cid, data }] : [];
           }),
         onAnnounce: () => {},
@@ -66,10 +66,10 @@ async function startPeer(index: number, docs: number, changes: number, dir: stri
   /** The trickle's step: one new post with its comment, served from now on. */
   const grow = (n: number): SiteBlob[] => {
     const post = newPost(owner, commenter, `/posts/s${n}`, changes);
-    for (const b of post) byCid.set(b.cid.toString(), b.data);
+    for (const b of post) byCid.set(bytesKey(b.cid.bytes), b.data);
     scopes.add(post);
     // As a real site server would, tell the peers that follow the space (here: every connection).
-    const cids = post.map((b) => b.cid);
+    const cids = post.map((b) => b.cid.bytes);
     for (const conn of node.libp2p.getConnections()) {
       node.protocol.announce(conn.remotePeer, cids).catch(() => {});
     }

@@ -3,6 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
+import { cidText } from '../blob/cid-bytes.ts';
 import { SYNC_WRITE_BATCH } from '../constants.ts';
 import { batchTransferList, packBlobBatch } from '../index/blob-batch.ts';
 import type { BlobSpaces } from '../index/index-input.ts';
@@ -103,7 +104,7 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
         ),
       // Accepted blobs come back packed (packed-blobs.ts): this thread only passes bytes along.
       verify: async (blobs) => {
-        const batch = packBlobBatch(blobs.map((b) => ({ cid: b.cid.bytes, data: b.data })));
+        const batch = packBlobBatch(blobs);
         const out = await store.read<PackedPrepared>({
           op: 'sync.index.prepareBlobsPacked',
           handler: 'index.prepareBlobsPacked',
@@ -136,7 +137,12 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
         net.peers.recordHostile(peer);
         net.peers.recordFailure(peer);
       },
-      onAnnounce: (peer, cids) => listener?.heard(peer, cids),
+      // Announcements are few (a user's publishes): their modules keep CID objects.
+      onAnnounce: (peer, cids) =>
+        listener?.heard(
+          peer,
+          cids.map((c) => CID.decode(c)),
+        ),
       onReconciled: (peer, account) => announcer?.noteFollower(account, peer),
     },
     init.engine,
@@ -176,8 +182,11 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
             return [...discovery.interested(), ...subscribed].map(coveringScopes);
           },
           spacesOf: async (peer, cids) => {
-            const blobs = await net.protocol.fetch(peer, cids);
-            const args = blobs.map((b) => ({ cid: b.cid.toString(), data: b.data }));
+            const blobs = await net.protocol.fetch(
+              peer,
+              cids.map((c) => c.bytes),
+            );
+            const args = blobs.map((b) => ({ cid: cidText(b.cid), data: b.data }));
             const out = await read<BlobSpaces>('index.blobSpaces', args);
             engine.countRejected(peer, out.rejected);
             return new Set(out.spaces);
@@ -197,7 +206,11 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
           registry: deps.registry,
           keyOf: peerKey,
           isConnected: (peer) => net.libp2p.getConnections(peer).length > 0,
-          send: (peer, cids) => net.protocol.announce(peer, cids),
+          send: (peer, cids) =>
+            net.protocol.announce(
+              peer,
+              cids.map((c) => c.bytes),
+            ),
           log: deps.log,
         },
         init.announce,

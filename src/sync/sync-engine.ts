@@ -1,9 +1,9 @@
 import { setTimeout } from 'node:timers/promises';
 import type { PeerId } from '@libp2p/interface';
 import { CODE_P2P, isMultiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
 import { bytesKey } from '../blob/bytes-key.ts';
+import { type CidBytes, cidBytesProblem, cidMultihash } from '../blob/cid-bytes.ts';
 import {
   SYNC_BUSY_RETRIES,
   SYNC_FETCH_BATCH,
@@ -58,7 +58,7 @@ export type SyncEngineDeps = {
   /** Holds fetches back while the app's event loop is late (ingest-pacer.ts); absent: no pacing. */
   pacer?: Pick<IngestPacer, 'admit'>;
   /** Told of each peer's Announce (announce-listener.ts acts on it). */
-  onAnnounce?(peer: PeerId, cids: CID[]): void;
+  onAnnounce?(peer: PeerId, cids: CidBytes[]): void;
   /** Told of each reconcile a peer runs with us: it follows that space (announcer.ts). */
   onReconciled?(peer: PeerId, account: string): void;
 };
@@ -126,7 +126,7 @@ export class SyncEngine {
         return respond(set, rbsr);
       },
       onFetch: async (_peer, cids) => {
-        const found = await this.#deps.getBlobs(cids.map((c) => c.multihash.bytes));
+        const found = await this.#deps.getBlobs(cids.map(cidMultihash));
         this.#metrics.served.inc({ kind: 'fetch' });
         const out: FetchedBlob[] = [];
         found.forEach((data, i) => {
@@ -172,7 +172,8 @@ export class SyncEngine {
   /** Runs reconcile rounds until the initiator has nothing more to say; returns the CIDs we need. */
   async #reconcile(peer: PullPeer, scope: string, result: PullResult, signal?: AbortSignal) {
     const set = await this.#deps.haves.get(scope);
-    const need = new Map<string, CID>();
+    // Keyed by the CID's bytes (bytes-key.ts); a CID stays bytes on this path (cid-bytes.ts).
+    const need = new Map<string, CidBytes>();
     let message: Uint8Array | null = initiate(set);
     while (message !== null) {
       if (result.rounds >= this.#maxRounds) {
@@ -186,8 +187,9 @@ export class SyncEngine {
       this.#metrics.rounds.inc();
       const step = reconcileAsInitiator(set, reply);
       for (const id of step.need) {
-        const cid = decodeCid(id);
-        need.set(cidKey(cid), cid);
+        checkNeededCid(id);
+        // A copy: the id is a view into the peer's whole reply.
+        need.set(bytesKey(id), id.slice());
       }
       message = step.next;
     }
@@ -198,7 +200,7 @@ export class SyncEngine {
 
   async #fetchAndPersist(
     peer: PullPeer,
-    need: Map<string, CID>,
+    need: Map<string, CidBytes>,
     result: PullResult,
     signal?: AbortSignal,
   ): Promise<void> {
@@ -206,16 +208,13 @@ export class SyncEngine {
     // is either claimed elsewhere (we wait) or, once released, seen as stored (we skip it).
     const claimed = this.#claims.claim(need.keys());
     const others = claimed.others;
-    const unstored = await this.#filterStored(
-      claimed.mine.map((k) => need.get(k)!),
-      result,
-    ).catch((err) => {
-      this.#claims.release(claimed.mine);
-      throw err;
-    });
-    const mine = unstored.map(cidKey);
-    const keep = new Set(mine);
-    this.#claims.release(claimed.mine.filter((k) => !keep.has(k)));
+    const { missing: mine, stored } = await this.#filterStored(claimed.mine, need, result).catch(
+      (err) => {
+        this.#claims.release(claimed.mine);
+        throw err;
+      },
+    );
+    this.#claims.release(stored);
     result.claimedElsewhere = others.length;
     this.#metrics.blobs.inc({ stage: 'claimed_elsewhere' }, others.length);
     const persisting: Promise<void>[] = [];
@@ -227,8 +226,7 @@ export class SyncEngine {
     // fetched, and persisting ignores `signal` on purpose (a cancelled pull keeps its data).
     const lane = async () => {
       for (let keys = batches.shift(); keys !== undefined; keys = batches.shift()) {
-        const cids = keys.map((k) => need.get(k)!);
-        const blobs = await this.#fetchAll(peer, cids, result, signal);
+        const blobs = await this.#fetchAll(peer, keys, need, result, signal);
         const batch = keys;
         persisting.push(
           this.#persist(peer, blobs, result).finally(() => this.#claims.release(batch)),
@@ -248,35 +246,55 @@ export class SyncEngine {
     await Promise.all(others);
   }
 
-  async #filterStored(cids: CID[], result: PullResult): Promise<CID[]> {
-    if (cids.length === 0) return [];
-    const stored = await this.#deps.hasBlobs(cids.map((c) => c.multihash.bytes));
-    const missing = cids.filter((_, i) => !stored[i]);
-    result.alreadyStored = cids.length - missing.length;
-    this.#metrics.blobs.inc({ stage: 'already_stored' }, result.alreadyStored);
-    return missing;
+  /** Splits the keys of `need` into those not stored yet and those stored. */
+  async #filterStored(keys: string[], need: Map<string, CidBytes>, result: PullResult) {
+    const missing: string[] = [];
+    const stored: string[] = [];
+    if (keys.length === 0) return { missing, stored };
+    const flags = await this.#deps.hasBlobs(keys.map((k) => cidMultihash(need.get(k)!)));
+    keys.forEach((k, i) => {
+      (flags[i] ? stored : missing).push(k);
+    });
+    result.alreadyStored = stored.length;
+    this.#metrics.blobs.inc({ stage: 'already_stored' }, stored.length);
+    return { missing, stored };
   }
 
   /** Fetches every CID it can; asks again for what a reply left out (frame bound), until no progress. */
-  async #fetchAll(peer: PullPeer, cids: CID[], result: PullResult, signal?: AbortSignal) {
+  async #fetchAll(
+    peer: PullPeer,
+    keys: string[],
+    need: Map<string, CidBytes>,
+    result: PullResult,
+    signal?: AbortSignal,
+  ) {
     const got: FetchedBlob[] = [];
-    let left = cids;
+    let bytes = 0;
+    let left = keys;
     while (left.length > 0) {
-      const blobs = await this.#fetchOnce(peer, left, signal);
+      const blobs = await this.#fetchOnce(
+        peer,
+        left.map((k) => need.get(k)!),
+        signal,
+      );
       if (blobs.length === 0) break;
-      const received = new Set(blobs.map((b) => cidKey(b.cid)));
-      left = left.filter((c) => !received.has(cidKey(c)));
-      for (const b of blobs) result.bytes += b.data.byteLength;
+      for (const b of blobs) bytes += b.data.byteLength;
       got.push(...blobs);
+      // The protocol refuses a reply with a blob unasked or twice (checkAsked): all came when the
+      // counts match, which is the usual case.
+      if (blobs.length === left.length) break;
+      const received = new Set(blobs.map((b) => bytesKey(b.cid)));
+      left = left.filter((k) => !received.has(k));
     }
+    result.bytes += bytes;
     result.fetched += got.length;
     this.#metrics.blobs.inc({ stage: 'fetched' }, got.length);
-    this.#metrics.fetchedBytes.inc(got.reduce((n, b) => n + b.data.byteLength, 0));
+    this.#metrics.fetchedBytes.inc(bytes);
     return got;
   }
 
   /** One FetchRequest; a Busy answer is waited out (its hint) a few times before it counts as failure. */
-  async #fetchOnce(peer: PullPeer, cids: CID[], signal?: AbortSignal): Promise<FetchedBlob[]> {
+  async #fetchOnce(peer: PullPeer, cids: CidBytes[], signal?: AbortSignal): Promise<FetchedBlob[]> {
     for (let attempt = 0; ; attempt++) {
       await this.#deps.pacer?.admit(signal);
       try {
@@ -317,16 +335,10 @@ function parseScopeText(scope: string): string {
   return scope;
 }
 
-/** A map key for a CID (bytes-key.ts). */
-function cidKey(cid: CID): string {
-  return bytesKey(cid.bytes);
-}
-
-function decodeCid(bytes: Uint8Array): CID {
-  try {
-    return CID.decode(bytes);
-  } catch (cause) {
-    throw new ProtocolError('SYNC_BAD_CID', 'the peer listed an id that is not a CID', { cause });
+function checkNeededCid(bytes: Uint8Array): void {
+  const problem = cidBytesProblem(bytes);
+  if (problem !== null) {
+    throw new ProtocolError('SYNC_BAD_CID', `the peer listed an id that is not a CID: ${problem}`);
   }
 }
 

@@ -167,8 +167,8 @@ describe('hostile peers', () => {
 
     // A well-formed FetchReply carrying a blob nobody asked for is a violation too.
     const data = Uint8Array.of(1);
-    const unasked = CID.createV1(raw.code, await sha256.digest(data));
-    const asked = CID.createV1(raw.code, await sha256.digest(Uint8Array.of(2)));
+    const unasked = CID.createV1(raw.code, await sha256.digest(data)).bytes;
+    const asked = CID.createV1(raw.code, await sha256.digest(Uint8Array.of(2))).bytes;
     await liar.libp2p.handle(
       SYNC_PROTOCOL_ID,
       (stream) => {

@@ -21,7 +21,7 @@ import {
 } from '../../src/net/index.ts';
 
 const data = new TextEncoder().encode('blob');
-const cid = CID.createV1(raw.code, await sha256.digest(data));
+const cid = CID.createV1(raw.code, await sha256.digest(data)).bytes;
 
 function code(fn: () => unknown): string {
   try {

@@ -106,7 +106,7 @@ describe('announcements', () => {
   it('stores nothing of a space it does not follow when a peer announces it', async () => {
     await c.net!.protocol.announce(
       b.net!.multiaddrs()[0]!,
-      carolDoc.all.map((x) => x.cid),
+      carolDoc.all.map((x) => x.cid.bytes),
     );
     // B fetches a few of them to learn their space (carol's), which it does not follow.
     assert.ok(await until(async () => (await rounds(b, 'unfollowed')) >= 1, 5_000));
@@ -118,7 +118,7 @@ describe('announcements', () => {
     const before = await served();
     await a.net!.protocol.announce(
       b.net!.multiaddrs()[0]!,
-      first.all.map((x) => x.cid),
+      first.all.map((x) => x.cid.bytes),
     );
     assert.ok(await until(async () => (await rounds(b, 'known')) >= 1, 5_000));
     assert.equal(await served(), before, 'B asked A for no reconcile');

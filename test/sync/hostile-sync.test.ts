@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { multiaddr } from '@multiformats/multiaddr';
-import type { CID } from 'multiformats/cid';
+import { CID } from 'multiformats/cid';
 import { Registry } from 'prom-client';
 import { metricSum } from '../../bench/storm/node-probes.ts';
 import { CODEC, cidForBytes } from '../../src/blob/cid.ts';
 import { decodeStructuralBlob } from '../../src/blob/decode-blob.ts';
-import { PeerTimeoutError } from '../../src/errors.ts';
+import { PeerTimeoutError, ProtocolError } from '../../src/errors.ts';
 import { createSeedlingNode, type SeedlingNode } from '../../src/net/node.ts';
-import type { FetchedBlob } from '../../src/net/protocol/messages.ts';
 import { respond } from '../../src/sync/rbsr/reconcile.ts';
 import { SealedSet } from '../../src/sync/rbsr/sealed-set.ts';
 import { testKey } from '../fixtures/blob-factory.ts';
@@ -27,21 +26,36 @@ const SCOPE = `subtree:${alice.accountId}`;
  * A scripted peer: a real libp2p node speaking the real protocol, whose handlers serve `blobs`
  * honestly in reconciliation but answer fetches through `serve` — which is where it misbehaves.
  */
+type ServedBlob = { cid: CID; data: Uint8Array };
+
 async function scriptedPeer(
   blobs: SiteBlob[],
-  serve: (asked: CID[], byCid: Map<string, Uint8Array>) => Promise<FetchedBlob[]>,
+  serve: (asked: CID[], byCid: Map<string, Uint8Array>) => Promise<ServedBlob[]>,
+  /** Items the peer lists in reconcile besides its blobs' (ids that need not be CIDs). */
+  extra: { ts: number; id: Uint8Array }[] = [],
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'seedling-hostile-'));
-  const set = SealedSet.from(
-    blobs.map((b) => ({ ts: decodeStructuralBlob(b.data).ts, id: b.cid.bytes })),
-  );
+  const set = SealedSet.from([
+    ...blobs.map((b) => ({ ts: decodeStructuralBlob(b.data).ts, id: b.cid.bytes })),
+    ...extra,
+  ]);
   const byCid = new Map(blobs.map((b) => [b.cid.toString(), b.data]));
   const node: SeedlingNode = await createSeedlingNode(
     {
       registry: new Registry(),
       handlers: {
         onReconcile: async (_peer, _scope, rbsr) => respond(set, rbsr),
-        onFetch: (_peer, cids) => serve(cids, byCid),
+        // The script speaks CID objects; the wire, their bytes.
+        onFetch: async (_peer, cids) =>
+          (
+            await serve(
+              cids.map((c) => CID.decode(c)),
+              byCid,
+            )
+          ).map((b) => ({
+            cid: b.cid.bytes,
+            data: b.data,
+          })),
         onAnnounce: () => {},
       },
     },
@@ -50,7 +64,11 @@ async function scriptedPeer(
   return {
     addr: node.multiaddrs()[0]!.toString(),
     id: node.peerId.toString(),
-    announce: (to: string, cids: CID[]) => node.protocol.announce(multiaddr(to), cids),
+    announce: (to: string, cids: CID[]) =>
+      node.protocol.announce(
+        multiaddr(to),
+        cids.map((c) => c.bytes),
+      ),
     async stop() {
       await node.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -94,6 +112,28 @@ describe('sync against hostile peers', () => {
     }
   });
 
+  it('refuses a reconcile that lists an id that is not a CID, fetching and storing nothing', async () => {
+    let fetches = 0;
+    // A CIDv1 whose digest length says 32 bytes while 31 follow.
+    const bogus = site.blobs[0]!.cid.bytes.slice(0, -1);
+    const peer = await scriptedPeer(site.blobs, async () => {
+      fetches++;
+      return [];
+    }, [{ ts: 1, id: bogus }]);
+    try {
+      await assert.rejects(puller.sync.engine.pull(multiaddr(peer.addr), SCOPE), (err) => {
+        assert.ok(err instanceof ProtocolError);
+        assert.equal(err.code, 'SYNC_BAD_CID');
+        assert.match(err.message, /not a CID: digest length says 32 bytes, 31 follow/);
+        return true;
+      });
+      assert.equal(fetches, 0);
+      assert.equal(await puller.blobCount(), 0);
+    } finally {
+      await peer.stop();
+    }
+  });
+
   it('rejects a blob with a bad signature even when its CID matches its bytes', async () => {
     const honest = site.blobs[0]!;
     const tampered = flipBit(honest.data, honest.data.length - 5); // inside the trailing fields
@@ -111,7 +151,7 @@ describe('sync against hostile peers', () => {
   });
 
   it('gives up on a peer that stalls, with a timeout error, storing nothing from it', async () => {
-    const stalled = new Promise<FetchedBlob[]>(() => {});
+    const stalled = new Promise<ServedBlob[]>(() => {});
     const peer = await scriptedPeer(site.blobs, () => stalled);
     const slowPuller = await startTestNode({}, { requestTimeoutMs: 1_000 });
     try {

@@ -1,4 +1,4 @@
-import { CID } from 'multiformats/cid';
+import { type CidBytes, cidBytesProblem } from '../../blob/cid-bytes.ts';
 import {
   MAX_BLOB_BYTES,
   MAX_CIDS_PER_MESSAGE,
@@ -31,10 +31,11 @@ export type MessageTypeName = keyof typeof MessageType;
 export type ReconcileRequest = { type: 'ReconcileRequest'; scope: string; rbsr: Uint8Array };
 export type ReconcileReply = { type: 'ReconcileReply'; rbsr: Uint8Array };
 export type Busy = { type: 'Busy'; retryAfterMs: number };
-export type FetchRequest = { type: 'FetchRequest'; cids: CID[] };
-export type FetchedBlob = { cid: CID; data: Uint8Array };
+export type FetchRequest = { type: 'FetchRequest'; cids: CidBytes[] };
+/** A blob as a peer sent it: `cid` is checked to be one CID, `data` is not verified against it. */
+export type FetchedBlob = { cid: CidBytes; data: Uint8Array };
 export type FetchReply = { type: 'FetchReply'; blobs: FetchedBlob[] };
-export type Announce = { type: 'Announce'; cids: CID[] };
+export type Announce = { type: 'Announce'; cids: CidBytes[] };
 export type ErrorMessage = { type: 'Error'; code: string; message: string };
 
 export type SyncMessage =
@@ -60,7 +61,7 @@ export function maxFrameFor(expected: 'request' | 'fetch-reply' | 'reply'): numb
 
 /** Upper bound of the encoded size of one blob inside a FetchReply (for packing replies under the bound). */
 export function fetchedBlobSize(blob: FetchedBlob): number {
-  return blob.cid.bytes.byteLength + blob.data.byteLength + BLOB_OVERHEAD_BYTES;
+  return blob.cid.byteLength + blob.data.byteLength + BLOB_OVERHEAD_BYTES;
 }
 
 /**
@@ -115,11 +116,11 @@ function encodeFields(msg: SyncMessage): Uint8Array {
     case 'FetchRequest':
     case 'Announce':
       w.varint(msg.cids.length);
-      for (const cid of msg.cids) w.bytes(cid.bytes);
+      for (const cid of msg.cids) w.bytes(cid);
       break;
     case 'FetchReply':
       w.varint(msg.blobs.length);
-      for (const blob of msg.blobs) w.bytes(blob.cid.bytes).bytes(blob.data);
+      for (const blob of msg.blobs) w.bytes(blob.cid).bytes(blob.data);
       break;
     case 'Error':
       w.string(msg.code.slice(0, MAX_ERROR_CODE_BYTES)).string(truncateUtf8(msg.message));
@@ -166,9 +167,9 @@ function decodeFields(type: number, r: WireReader): SyncMessage {
   }
 }
 
-function readCids(r: WireReader): CID[] {
+function readCids(r: WireReader): CidBytes[] {
   const count = r.varint('cids.count', MAX_CIDS_PER_MESSAGE);
-  const cids: CID[] = [];
+  const cids: CidBytes[] = [];
   for (let i = 0; i < count; i++) cids.push(readCid(r, `cids[${i}]`));
   return cids;
 }
@@ -185,13 +186,14 @@ function readBlobs(r: WireReader): FetchedBlob[] {
   return blobs;
 }
 
-function readCid(r: WireReader, field: string): CID {
+/** A CID's bytes, checked (cid-bytes.ts) and copied out of the frame so they do not pin it. */
+function readCid(r: WireReader, field: string): CidBytes {
   const raw = r.bytes(field, MAX_CID_BYTES);
-  try {
-    return CID.decode(raw.slice());
-  } catch (cause) {
-    throw new ProtocolError(WireErrorCode.BadMessage, `${field}: not a CID`, { cause });
+  const problem = cidBytesProblem(raw);
+  if (problem !== null) {
+    throw new ProtocolError(WireErrorCode.BadMessage, `${field}: not a CID (${problem})`);
   }
+  return raw.slice();
 }
 
 function truncateUtf8(text: string): string {

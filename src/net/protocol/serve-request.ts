@@ -1,5 +1,5 @@
 import type { PeerId } from '@libp2p/interface';
-import type { CID } from 'multiformats/cid';
+import type { CidBytes } from '../../blob/cid-bytes.ts';
 import {
   MAX_BLOB_BYTES,
   MAX_CIDS_PER_MESSAGE,
@@ -23,9 +23,9 @@ export type SyncHandlers = {
     options: { signal: AbortSignal },
   ): Promise<Uint8Array>;
   /** Returns the blobs we hold among `cids` (missing ones are left out). */
-  onFetch(peer: PeerId, cids: CID[], options: { signal: AbortSignal }): Promise<FetchedBlob[]>;
+  onFetch(peer: PeerId, cids: CidBytes[], options: { signal: AbortSignal }): Promise<FetchedBlob[]>;
   /** The peer says it holds these CIDs; fire-and-forget (errors are logged). */
-  onAnnounce(peer: PeerId, cids: CID[]): void | Promise<void>;
+  onAnnounce(peer: PeerId, cids: CidBytes[]): void | Promise<void>;
 };
 
 /** Slots of one kind: `max` across peers, `maxPerPeer` for any one peer (so one peer cannot take them all). */

@@ -1,7 +1,7 @@
 import { debuglog } from 'node:util';
 import type { Connection, DialTarget, Libp2p, PeerId, Stream } from '@libp2p/interface';
-import type { CID } from 'multiformats/cid';
 import { bytesKey } from '../../blob/bytes-key.ts';
+import { type CidBytes, cidText } from '../../blob/cid-bytes.ts';
 import {
   BUSY_RETRY_AFTER_MS,
   FRAME_READ_TIMEOUT_MS,
@@ -196,13 +196,17 @@ export class SyncProtocol {
   }
 
   /** Asks for blobs; the reply may hold fewer than asked (missing, or over the frame bound). Unverified. */
-  async fetch(peer: DialTarget, cids: CID[], options: RequestOptions = {}): Promise<FetchedBlob[]> {
+  async fetch(
+    peer: DialTarget,
+    cids: CidBytes[],
+    options: RequestOptions = {},
+  ): Promise<FetchedBlob[]> {
     const reply = await this.request(peer, { type: 'FetchRequest', cids }, options);
     return expectReply(peer, reply, 'FetchReply').blobs;
   }
 
   /** Tells the peer we hold these CIDs; no reply. */
-  async announce(peer: DialTarget, cids: CID[], options: RequestOptions = {}): Promise<void> {
+  async announce(peer: DialTarget, cids: CidBytes[], options: RequestOptions = {}): Promise<void> {
     await this.request(peer, { type: 'Announce', cids }, options);
   }
 
@@ -342,15 +346,15 @@ export class SyncProtocol {
 }
 
 /** A FetchReply may leave blobs out but never add one we did not ask for (it would cost us a verification). */
-function checkAsked(asked: CID[], blobs: FetchedBlob[]): void {
+function checkAsked(asked: CidBytes[], blobs: FetchedBlob[]): void {
   // Keyed by the CID's bytes: base32 text for every CID asked and received cost more than the
   // rest of a fetch reply's handling on the main thread.
-  const wanted = new Set(asked.map((c) => bytesKey(c.bytes)));
+  const wanted = new Set(asked.map(bytesKey));
   for (const blob of blobs) {
-    if (!wanted.delete(bytesKey(blob.cid.bytes))) {
+    if (!wanted.delete(bytesKey(blob.cid))) {
       throw new ProtocolError(
         WireErrorCode.Unexpected,
-        `FetchReply holds ${blob.cid} unasked or twice`,
+        `FetchReply holds ${cidText(blob.cid)} unasked or twice`,
       );
     }
   }
