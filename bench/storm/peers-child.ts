@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Registry } from 'prom-client';
 import { bytesKey } from '../../src/blob/bytes-key.ts';
+import { cidText } from '../../src/blob/cid-bytes.ts';
 import type { KeyPair } from '../../src/blob/keys.ts';
 import { createSeedlingNode, type SeedlingNode } from '../../src/net/node.ts';
 import { respond } from '../../src/sync/rbsr/reconcile.ts';
@@ -81,7 +82,12 @@ async function startPeer(index: number, docs: number, changes: number, dir: stri
     blobs: site.blobs.length,
     homeVersion: site.home.version,
   };
-  return { node, info, grow, cids: () => [...byCid.keys()] };
+  return {
+    node,
+    info,
+    grow,
+    cids: () => [...byCid.keys()].map((k) => cidText(Buffer.from(k, 'latin1'))),
+  };
 }
 
 /** A post made now: its timestamps end a second in the past, so no blob is from the future. */
