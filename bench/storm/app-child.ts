@@ -9,6 +9,7 @@
  * (`epochMs()`, src/store/epoch-ms.ts), comparable across the two processes.
  */
 import { fork } from 'node:child_process';
+import { epochMs } from '../../src/store/epoch-ms.ts';
 import { AppClient, type AppHttp, type CallRecorder } from './app-client.ts';
 import { AppSim, type AppSimInit, type PublishOutcome } from './app-sim.ts';
 
@@ -18,6 +19,8 @@ export type AppReport = {
   failures: [string, number][];
   statuses: [string, number][];
   published: PublishOutcome;
+  /** The app's own event loop: [epoch ms, how late a 10 ms timer fired (ms)], one per tick. */
+  loopLate: [number, number][];
 };
 
 /** The app's process: `start()` runs the app, `stop()` ends its loops and answers what it measured. */
@@ -63,23 +66,49 @@ export class AppProcess {
   }
 }
 
-function report(recorder: CallRecorder, published: PublishOutcome): AppReport {
+function report(
+  recorder: CallRecorder,
+  published: PublishOutcome,
+  loopLate: [number, number][],
+): AppReport {
   return {
     samples: [...recorder.samples],
     failures: [...recorder.failures],
     statuses: [...recorder.statuses],
     published,
+    loopLate,
   };
+}
+
+const LATE_TICK_MS = 10;
+
+/**
+ * Samples how late the app's own loop runs a 10 ms timer. A call's latency includes the app's
+ * wait to handle the answer, so this tells how much of a tail is the app's, not the node's.
+ */
+function sampleLoopLate(): { samples: [number, number][]; stop(): void } {
+  const samples: [number, number][] = [];
+  let expected = performance.now() + LATE_TICK_MS;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    samples.push([epochMs(), Math.max(0, now - expected)]);
+    expected = now + LATE_TICK_MS;
+  }, LATE_TICK_MS);
+  return { samples, stop: () => clearInterval(timer) };
 }
 
 if (process.send && process.argv[1] === new URL(import.meta.url).pathname) {
   process.send('ready');
   process.once('message', (job: AppJob) => {
     const app = new AppSim((rec) => new AppClient(job.url, rec, job.transport), job.init);
+    const late = sampleLoopLate();
     app.start();
     process.once('message', async () => {
       await app.stop();
-      process.send?.(report(app.recorder, app.published), undefined, {}, () => process.exit(0));
+      late.stop();
+      process.send?.(report(app.recorder, app.published, late.samples), undefined, {}, () =>
+        process.exit(0),
+      );
     });
   });
 }

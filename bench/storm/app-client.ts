@@ -73,7 +73,7 @@ export class CallRecorder {
 
 type Percentiles = { p50: number; p90: number; p99: number; max: number };
 
-function percentiles(values: number[]): Percentiles {
+export function percentiles(values: number[]): Percentiles {
   const list = values.sort((a, b) => a - b);
   const at = (q: number) => (list.length ? list[Math.max(0, Math.ceil(q * list.length) - 1)]! : 0);
   return {

@@ -6,7 +6,14 @@ import { type NodeInit, startNode } from '../../src/node.ts';
 import { epochMs } from '../../src/store/epoch-ms.ts';
 import type { Store } from '../../src/store/store.ts';
 import { AppProcess } from './app-child.ts';
-import { AppClient, type AppHttp, CallRecorder, type CallSummary, round } from './app-client.ts';
+import {
+  AppClient,
+  type AppHttp,
+  CallRecorder,
+  type CallSummary,
+  percentiles,
+  round,
+} from './app-client.ts';
 import type { Publish } from './app-user.ts';
 import { HeapSampler } from './heap-sample.ts';
 import { metricSum, NodeProbes } from './node-probes.ts';
@@ -37,6 +44,9 @@ export type Window = {
   calls: Record<string, CallSummary>;
   loopLagP99Ms: number;
   loopLagMaxMs: number;
+  /** How late the app's own loop ran its 10 ms timer (app-child.ts): the app's share of a tail. */
+  appLoopLateP99Ms: number;
+  appLoopLateMaxMs: number;
 };
 
 export type ProfileResult = {
@@ -139,7 +149,14 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
       ),
       loopLagP99Ms: round(lag[0]),
       loopLagMaxMs: round(lag[1]),
+      ...appLate(startEpoch, startEpoch + (to - start)),
     });
+    const appLate = (from: number, to: number) => {
+      const late = percentiles(
+        appReport.loopLate.filter(([at]) => at >= from && at <= to).map(([, ms]) => ms),
+      );
+      return { appLoopLateP99Ms: late.p99, appLoopLateMaxMs: late.max };
+    };
     const storm = window(stormEnd, stormLag ?? wholeLag, stormCpu ?? wholeCpu);
     const whole = window(end, wholeLag, wholeCpu);
     const after =
