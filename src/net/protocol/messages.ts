@@ -32,7 +32,10 @@ export type ReconcileRequest = { type: 'ReconcileRequest'; scope: string; rbsr: 
 export type ReconcileReply = { type: 'ReconcileReply'; rbsr: Uint8Array };
 export type Busy = { type: 'Busy'; retryAfterMs: number };
 export type FetchRequest = { type: 'FetchRequest'; cids: CidBytes[] };
-/** A blob as a peer sent it: `cid` is checked to be one CID, `data` is not verified against it. */
+/**
+ * A blob as a peer sent it: `cid` is checked to be one CID, `data` is not verified against it.
+ * Decoded, both are views into the reply's frame: whoever keeps a blob past the reply copies it.
+ */
 export type FetchedBlob = { cid: CidBytes; data: Uint8Array };
 export type FetchReply = { type: 'FetchReply'; blobs: FetchedBlob[] };
 export type Announce = { type: 'Announce'; cids: CidBytes[] };
@@ -178,22 +181,30 @@ function readBlobs(r: WireReader): FetchedBlob[] {
   const count = r.varint('blobs.count', MAX_CIDS_PER_MESSAGE);
   const blobs: FetchedBlob[] = [];
   for (let i = 0; i < count; i++) {
-    const cid = readCid(r, `blobs[${i}].cid`);
-    // Copy the data out of the frame so a kept blob does not pin the whole 4 MiB frame in memory.
-    const data = r.bytes(`blobs[${i}].data`, MAX_BLOB_BYTES).slice();
+    // Views, not copies: the sync engine packs each reply into one buffer for the verifier at once
+    // (blob-batch.ts), so a copy here would be made twice, one allocation per blob.
+    const cid = readCidView(r, `blobs[${i}].cid`);
+    const data = r.bytes(`blobs[${i}].data`, MAX_BLOB_BYTES);
     blobs.push({ cid, data });
   }
   return blobs;
 }
 
-/** A CID's bytes, checked (cid-bytes.ts) and copied out of the frame so they do not pin it. */
+/**
+ * A CID's bytes, checked (cid-bytes.ts) and copied out of the frame: a handler may keep a request's
+ * CIDs (announcements wait for their round) and must not pin the frame with them.
+ */
 function readCid(r: WireReader, field: string): CidBytes {
+  return readCidView(r, field).slice();
+}
+
+function readCidView(r: WireReader, field: string): CidBytes {
   const raw = r.bytes(field, MAX_CID_BYTES);
   const problem = cidBytesProblem(raw);
   if (problem !== null) {
     throw new ProtocolError(WireErrorCode.BadMessage, `${field}: not a CID (${problem})`);
   }
-  return raw.slice();
+  return raw;
 }
 
 function truncateUtf8(text: string): string {

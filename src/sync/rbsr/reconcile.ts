@@ -43,7 +43,10 @@ export type InitiatorStep = {
   next: Uint8Array | null;
   /** Ids this side has and the peer lacks, found in this step. */
   have: Uint8Array[];
-  /** Ids the peer has and this side lacks, found in this step. */
+  /**
+   * Ids the peer has and this side lacks, found in this step: views into the reply, unchecked (a
+   * peer may list anything, twice). The caller checks, dedupes and copies what it keeps.
+   */
   need: Uint8Array[];
 };
 
@@ -122,6 +125,11 @@ function splitRange(set: SealedSet, out: RangeOutput, lo: number, hi: number, up
 
 /** Initiator side of an IdList: what only we have, and what only they have, in [lo, hi). */
 function diffIdList(set: SealedSet, lo: number, hi: number, theirs: Uint8Array[], step: Step) {
+  // Nothing of ours in the range (a space we have never synced): all theirs is needed, no map.
+  if (lo === hi) {
+    for (const id of theirs) step.need.push(id);
+    return;
+  }
   const theirKeys = new Map<string, Uint8Array>();
   for (const id of theirs) theirKeys.set(keyOf(id), id);
   for (let i = lo; i < hi; i++) {
