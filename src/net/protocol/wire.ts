@@ -78,27 +78,42 @@ export class VarintDecoder {
   }
 }
 
-/** Accumulates fields and produces one message body. */
+/**
+ * Accumulates fields into one growing buffer and produces one message body. Fields are written in
+ * place: a FetchRequest of 256 CIDs or an IdList of thousands of ids allocates a few buffers, not
+ * two small arrays per field.
+ */
 export class WireWriter {
-  readonly #parts: Uint8Array[] = [];
+  #buf: Uint8Array;
   #length = 0;
 
+  constructor(capacity = 256) {
+    this.#buf = new Uint8Array(capacity);
+  }
+
   u8(value: number): this {
-    return this.#push(Uint8Array.of(value & 0xff));
+    this.#reserve(1);
+    this.#buf[this.#length++] = value & 0xff;
+    return this;
   }
 
   /** Raw bytes with no length prefix (fixed-size fields). */
   fixed(value: Uint8Array): this {
-    return this.#push(value);
+    this.#reserve(value.byteLength);
+    this.#buf.set(value, this.#length);
+    this.#length += value.byteLength;
+    return this;
   }
 
   varint(value: number): this {
-    return this.#push(encodeVarint(value));
+    // A safe integer takes at most 8 bytes of LEB128 (more than the reader accepts; see above).
+    this.#reserve(8);
+    this.#length = writeVarint(this.#buf, this.#length, value);
+    return this;
   }
 
   bytes(value: Uint8Array): this {
-    this.varint(value.byteLength);
-    return this.#push(value);
+    return this.varint(value.byteLength).fixed(value);
   }
 
   string(value: string): this {
@@ -109,20 +124,17 @@ export class WireWriter {
     return this.#length;
   }
 
+  /** The body so far: a view of the writer's buffer (later writes land past its end). */
   finish(): Uint8Array {
-    const out = new Uint8Array(this.#length);
-    let at = 0;
-    for (const part of this.#parts) {
-      out.set(part, at);
-      at += part.byteLength;
-    }
-    return out;
+    return this.#buf.subarray(0, this.#length);
   }
 
-  #push(part: Uint8Array): this {
-    this.#parts.push(part);
-    this.#length += part.byteLength;
-    return this;
+  #reserve(extra: number): void {
+    const need = this.#length + extra;
+    if (need <= this.#buf.byteLength) return;
+    const grown = new Uint8Array(Math.max(need, this.#buf.byteLength * 2));
+    grown.set(this.#buf.subarray(0, this.#length));
+    this.#buf = grown;
   }
 }
 
