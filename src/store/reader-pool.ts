@@ -11,6 +11,7 @@ import {
   READER_MAX_READ_MS,
   READER_OVERLOAD_RETRY_MS,
   READER_QUEUE_MAX,
+  READER_YOUNG_GENERATION_MB,
 } from '../constants.ts';
 import {
   ClosedError,
@@ -48,6 +49,8 @@ export type ReaderPoolInit = {
   bulkThreads?: number;
   /** OS nice value of the bulk threads (default READER_BULK_NICE; 0: no change). */
   bulkNice?: number;
+  /** V8 young generation of each thread, MiB (default READER_YOUNG_GENERATION_MB; 0: V8's own). */
+  youngGenerationMb?: number;
   /** Time bound of one read (ms); past it the read is stopped with ReadTimeoutError. */
   maxReadMs?: number;
   /** Reads waiting for a thread; beyond it `run()` throws OverloadError. */
@@ -160,6 +163,12 @@ export class ReaderPool {
     if (!Number.isInteger(bulkNice) || bulkNice < 0 || bulkNice > 19) {
       throw new InvalidInputError('must be an integer from 0 to 19', { field: 'bulkNice' });
     }
+    const youngMb = init.youngGenerationMb ?? READER_YOUNG_GENERATION_MB;
+    if (!Number.isInteger(youngMb) || youngMb < 0) {
+      throw new InvalidInputError('must be a whole number of MiB, 0 for V8’s own sizing', {
+        field: 'youngGenerationMb',
+      });
+    }
     // Both lanes share one queue bound: a slot per waiting or running read.
     const slotCount = this.queueMax + this.threads + this.bulkThreads;
     const slots = new SharedArrayBuffer(slotCount * Float64Array.BYTES_PER_ELEMENT);
@@ -183,6 +192,7 @@ export class ReaderPool {
         // Our own check in run() is the bound (it answers OverloadError); piscina's is a backstop.
         maxQueue: this.queueMax + threads,
         workerData: { ...workerData, nice },
+        ...(youngMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: youngMb } } : {}),
       });
     this.#pools = {
       app: pool(this.threads, 0),

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
+import { READER_YOUNG_GENERATION_MB } from '../../src/constants.ts';
 import {
   InvalidInputError,
   OverloadError,
@@ -381,6 +382,33 @@ describe('ReaderPool lanes', () => {
       assert.equal(await busy, 3);
       assert.equal(await pool.run('app', 'test.count', null), 3);
     });
+  });
+
+  test("each thread's V8 young generation is capped (READER_YOUNG_GENERATION_MB); 0 leaves V8's own", async () => {
+    type Limits = { maxYoungGenerationSizeMb?: number };
+    await withPool(0, { threads: 1, bulkThreads: 1 }, async (pool) => {
+      const app = await pool.run<Limits>('app', 'test.resourceLimits', null);
+      const bulk = await pool.run<Limits>('sync', 'test.resourceLimits', null, { lane: 'bulk' });
+      assert.equal(app.maxYoungGenerationSizeMb, READER_YOUNG_GENERATION_MB);
+      assert.equal(bulk.maxYoungGenerationSizeMb, READER_YOUNG_GENERATION_MB);
+    });
+    await withPool(0, { threads: 1, youngGenerationMb: 4 }, async (pool) => {
+      const got = await pool.run<Limits>('app', 'test.resourceLimits', null);
+      assert.equal(got.maxYoungGenerationSizeMb, 4);
+    });
+    await withPool(0, { threads: 1, youngGenerationMb: 0 }, async (pool) => {
+      const got = await pool.run<Limits>('app', 'test.resourceLimits', null);
+      // Without a limit given, a worker reports V8's own size, never the capped one.
+      assert.notEqual(got.maxYoungGenerationSizeMb, READER_YOUNG_GENERATION_MB);
+    });
+    assert.throws(
+      () =>
+        new ReaderPool(
+          { registry: new Registry() },
+          { path: 'x.db', extensions: [], youngGenerationMb: -1 },
+        ),
+      (err: unknown) => err instanceof InvalidInputError && err.field === 'youngGenerationMb',
+    );
   });
 
   test('a bulk nice value outside 0–19 is refused with the setting named', () => {
