@@ -201,8 +201,8 @@ export const READER_APP_IDLE_MS = 250;
 export const WRITER_SCHED_BATCH = true;
 /** OS nice value of the bulk reader threads (sync's verification, indexing and haves sets): the kernel gives the app's threads the CPU first. 0 = same priority as the rest. */
 export const READER_BULK_NICE = 10;
-/** V8 young generation of each reader thread (MiB, `resourceLimits.maxYoungGenerationSizeMb`). V8's own sizing on a machine with this much memory let each reader keep 100–200 MiB it no longer used after a busy minute (2-minute soak: the readers held 332 MiB, 119 with 8, and the RSS ended at 684 MiB against 455), while their short-lived allocations need little. 0 = V8's default. */
-export const READER_YOUNG_GENERATION_MB = 8;
+/** V8 young generation of each reader thread (MiB, `resourceLimits.maxYoungGenerationSizeMb`). V8's own sizing on a machine with this much memory let the readers keep memory they no longer used after a busy minute (2-minute soak: they held 332 MiB at the end, 170 with 16, 119 with 8; the RSS ended at 684, 480 and 455 MiB). 16 cost no sync throughput (`bench:sync` within its spread); 8 cost 3% of it and 9% on a 10-peer pull. 0 = V8's default. */
+export const READER_YOUNG_GENERATION_MB = 16;
 /** Read tasks waiting for a reader thread; beyond it `run()` throws OverloadError at once. */
 export const READER_QUEUE_MAX = 1_024;
 /** A read handler running longer is stopped (its thread is terminated, ending its snapshot) and fails with ReadTimeoutError. */
