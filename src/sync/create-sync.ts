@@ -186,7 +186,9 @@ export function createSync(deps: SyncDeps, init: SyncInit = {}): Sync {
               peer,
               cids.map((c) => c.bytes),
             );
-            const args = blobs.map((b) => ({ cid: cidText(b.cid), data: b.data }));
+            // Copies: the data are views into the reply, and a view crosses to the reader with
+            // its whole buffer.
+            const args = blobs.map((b) => ({ cid: cidText(b.cid), data: b.data.slice() }));
             const out = await read<BlobSpaces>('index.blobSpaces', args);
             engine.countRejected(peer, out.rejected);
             return new Set(out.spaces);

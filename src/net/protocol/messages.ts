@@ -34,7 +34,8 @@ export type Busy = { type: 'Busy'; retryAfterMs: number };
 export type FetchRequest = { type: 'FetchRequest'; cids: CidBytes[] };
 /**
  * A blob as a peer sent it: `cid` is checked to be one CID, `data` is not verified against it.
- * Decoded, both are views into the reply's frame: whoever keeps a blob past the reply copies it.
+ * Decoded, both are views into the reply's frame: whoever keeps a blob past the reply, or posts it
+ * to another thread (a view is cloned with its whole buffer), copies it first.
  */
 export type FetchedBlob = { cid: CidBytes; data: Uint8Array };
 export type FetchReply = { type: 'FetchReply'; blobs: FetchedBlob[] };
