@@ -85,6 +85,8 @@ const LATE_TICK_MS = 10;
 /**
  * Samples how late the app's own loop runs a 10 ms timer. A call's latency includes the app's
  * wait to handle the answer, so this tells how much of a tail is the app's, not the node's.
+ * Timestamped samples rather than the node's EventLoopLag histogram: the parent cuts them into its
+ * own windows (storm, whole run) after the fact.
  */
 function sampleLoopLate(): { samples: [number, number][]; stop(): void } {
   const samples: [number, number][] = [];

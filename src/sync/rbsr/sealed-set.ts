@@ -1,3 +1,4 @@
+import { compareBytesAt } from '../../blob/compare-bytes.ts';
 import { addInto, difference, fingerprintOf, itemHash, LIMBS } from './fingerprint.ts';
 import { type Bound, compareItems, type SyncItem } from './item.ts';
 
@@ -153,18 +154,10 @@ export class SealedSet {
     return index;
   }
 
-  /** compareItemToBound for item `i`, without making a view of its id. */
+  /** compareItemToBound (item.ts) for item `i`, without making a view of its id. */
   #compareToBound(i: number, bound: Bound): number {
     const ts = this.#ts[i]!;
     if (ts !== bound.ts) return ts < bound.ts ? -1 : 1;
-    const start = this.#offsets[i]!;
-    const length = this.#offsets[i + 1]! - start;
-    const prefix = bound.prefix;
-    const n = Math.min(length, prefix.byteLength);
-    for (let k = 0; k < n; k++) {
-      const d = this.#ids[start + k]! - prefix[k]!;
-      if (d !== 0) return d;
-    }
-    return length - prefix.byteLength;
+    return compareBytesAt(this.#ids, this.#offsets[i]!, this.#offsets[i + 1]!, bound.prefix);
   }
 }
