@@ -5,6 +5,7 @@
  * fills the page cache. (A write-and-fdatasync probe was tried as a ceiling and dropped: on this
  * VM 256 MiB went at 0.55–1.6 GB/s from run to run, 1 GiB at 0.33–0.54 GB/s.)
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 export type DeviceCounters = { writtenBytes: number; busyMs: number; at: number };
@@ -46,4 +47,16 @@ export function deviceUse(
     writeBytesPerSec: (after.writtenBytes - before.writtenBytes) / seconds,
     busyShare: (after.busyMs - before.busyMs) / (after.at - before.at),
   };
+}
+
+/**
+ * Flushes every dirty page the OS holds (`sync`) and answers how long that took, or undefined where
+ * there is no `sync` command. Each phase of the bench starts from a quiet disk: otherwise the
+ * write-back of whatever ran before (the previous mode's 4 GiB WAL, an earlier bench) shares the
+ * disk with the phase being measured, and the first run of a series reads low.
+ */
+export function settleDisk(): number | undefined {
+  const start = performance.now();
+  const out = spawnSync('sync', [], { stdio: 'ignore', timeout: 120_000 });
+  return out.status === 0 ? Math.round(performance.now() - start) : undefined;
 }

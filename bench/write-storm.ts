@@ -32,7 +32,7 @@ import { OperationTracker } from '../src/obs/operation-tracker.ts';
 import { openDatabase } from '../src/store/open-database.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import type { WriteClass } from '../src/types.ts';
-import { type DeviceUse, deviceCounters, deviceUse } from './write-storm-disk.ts';
+import { type DeviceUse, deviceCounters, deviceUse, settleDisk } from './write-storm-disk.ts';
 import { INSERT_ROW_SQL, STORM_SCHEMA_SQL } from './write-storm-extension.ts';
 
 const QUICK = process.argv.includes('--quick');
@@ -440,15 +440,25 @@ async function main(): Promise<void> {
   try {
     // Measured before and after the storms; the better of the two is the bar (a busy moment on a
     // shared machine must not lower it).
+    const settleMs: Record<string, number | undefined> = {};
+    settleMs.bareBefore = settleDisk();
     const bareBefore = bareInsert(dir, 'bare-before');
     console.log(
       `write storm (${QUICK ? 'quick' : 'full'}): ${SECONDS} s per mode; bare single-transaction insert: ${Math.round(bareBefore.rowsPerSec)} rows/s of ${ROW_BYTES} B (${Math.round(bareBefore.withCheckpointRowsPerSec)} rows/s with its checkpoint)`,
     );
+    settleMs.queued = settleDisk();
     const queued = await runMode(dir, 'queued');
     printMode(queued);
+    settleMs.direct = settleDisk();
     const direct = await runMode(dir, 'direct');
     printMode(direct);
+    settleMs.bareAfter = settleDisk();
     const bareAfter = bareInsert(dir, 'bare-after');
+    console.log(
+      `disk settled (sync) before each phase in ${Object.entries(settleMs)
+        .map(([phase, ms]) => `${phase} ${ms ?? '?'} ms`)
+        .join(', ')}`,
+    );
     // Sustained, each row reaches the disk twice: in the WAL, then in the database file.
     const walBytesPerRow = bareAfter.walBytesPerRow;
     const syncDiskBytesPerSec = 2 * walBytesPerRow * summary(queued).syncRowsPerSec;
@@ -496,6 +506,7 @@ async function main(): Promise<void> {
           Math.round((q.syncRowsPerSec / bareCheckpointed) * 1000) / 1000,
         walBytesPerRow: Math.round(walBytesPerRow),
         syncDiskMBPerSec: Math.round(syncDiskBytesPerSec / 1e6),
+        settleMs,
         queued: q,
         direct: d,
         checks,
