@@ -174,6 +174,10 @@ export const SYNC_PACE_APP_QUIET_MS = 50;
 export const SYNC_PACE_MAX_WAIT_MS = 250;
 /** Period of the pacer's lateness probe. */
 export const SYNC_PACE_CHECK_MS = 10;
+/** Cap on what sync pulls download, blob bytes per second over all pulls of the node, those an announcement starts included (`seedling start --sync-max-kib`); 0 = no cap. Only the few blobs fetched to classify an announcement go outside it. */
+export const SYNC_MAX_BYTES_PER_SEC = 0;
+/** Under a cap, the bytes a pull may take at once after a quiet spell, in seconds of the cap. */
+export const SYNC_RATE_BURST_SECONDS = 1;
 /** Fetched blobs verified per reader task: each chunk goes to the writer as soon as it is verified, while the next one is checked. */
 export const SYNC_VERIFY_CHUNK = 64;
 /** Blobs verified and written per `sync`-class write job. */

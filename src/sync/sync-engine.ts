@@ -8,6 +8,7 @@ import {
   SYNC_BUSY_RETRIES,
   SYNC_FETCH_BATCH,
   SYNC_FETCH_PARALLEL,
+  SYNC_MAX_BYTES_PER_SEC,
   SYNC_MAX_ROUNDS,
   SYNC_VERIFY_CHUNK,
 } from '../constants.ts';
@@ -17,6 +18,7 @@ import type { SyncHandlers, SyncProtocol } from '../net/protocol/sync-protocol.t
 import { FetchClaims } from './fetch-claims.ts';
 import type { HavesCache } from './haves-cache.ts';
 import type { IngestPacer } from './ingest-pacer.ts';
+import { IngestRateLimit } from './ingest-rate.ts';
 import { initiate, reconcileAsInitiator, respond } from './rbsr/reconcile.ts';
 import { parseScope } from './scope.ts';
 import { type SyncMetrics, syncMetrics } from './sync-metrics.ts';
@@ -68,6 +70,8 @@ export type SyncEngineInit = {
   fetchParallel?: number;
   verifyChunk?: number;
   maxRounds?: number;
+  /** Download cap of all pulls, blob bytes per second (default SYNC_MAX_BYTES_PER_SEC; 0 = none). */
+  maxBytesPerSec?: number;
 };
 
 export type PullResult = {
@@ -105,6 +109,7 @@ export class SyncEngine {
   readonly #verifyChunk: number;
   readonly #claims = new FetchClaims();
   readonly #metrics: SyncMetrics;
+  readonly #rate: IngestRateLimit | undefined;
 
   constructor(deps: SyncEngineDeps, init: SyncEngineInit = {}) {
     this.#deps = deps;
@@ -113,6 +118,8 @@ export class SyncEngine {
     this.#fetchParallel = init.fetchParallel ?? SYNC_FETCH_PARALLEL;
     this.#verifyChunk = init.verifyChunk ?? SYNC_VERIFY_CHUNK;
     this.#metrics = syncMetrics(deps.registry, () => this.#claims.size);
+    const cap = init.maxBytesPerSec ?? SYNC_MAX_BYTES_PER_SEC;
+    if (cap > 0) this.#rate = new IngestRateLimit(deps, { bytesPerSec: cap });
   }
 
   /** Handlers to plug into the net layer's SyncProtocol. */
@@ -297,8 +304,15 @@ export class SyncEngine {
   async #fetchOnce(peer: PullPeer, cids: CidBytes[], signal?: AbortSignal): Promise<FetchedBlob[]> {
     for (let attempt = 0; ; attempt++) {
       await this.#deps.pacer?.admit(signal);
+      await this.#rate?.wait(signal);
       try {
-        return await this.#deps.protocol.fetch(peer, cids, { signal });
+        const blobs = await this.#deps.protocol.fetch(peer, cids, { signal });
+        if (this.#rate) {
+          let bytes = 0;
+          for (const b of blobs) bytes += b.data.byteLength;
+          this.#rate.charge(bytes);
+        }
+        return blobs;
       } catch (err) {
         if (!(err instanceof PeerBusyError) || attempt >= SYNC_BUSY_RETRIES) throw err;
         await setTimeout(err.retryAfterMs, undefined, { signal });

@@ -48,6 +48,18 @@ describe('seedling start arguments', () => {
     assert.throws(() => parseStartArgs(['--site', 'a=/ip4/1.2.3.4/tcp/1']), /p2p/);
   });
 
+  it('reads the sync download cap in KiB/s, 0 by default', () => {
+    assert.equal(parseStartArgs([]).syncMaxBytesPerSec, 0);
+    assert.equal(parseStartArgs(['--sync-max-kib', '512']).syncMaxBytesPerSec, 512 * 1024);
+    for (const bad of ['-1', '1.5', 'fast', '']) {
+      assert.throws(() => parseStartArgs([`--sync-max-kib=${bad}`]), /--sync-max-kib must be/);
+    }
+    assert.throws(
+      () => parseStartArgs(['--no-p2p', '--sync-max-kib', '64']),
+      /--sync-max-kib needs p2p/,
+    );
+  });
+
   it('refuses bad input with a usage error', () => {
     assert.throws(() => parseStartArgs(['--nope']), UsageError);
     assert.throws(

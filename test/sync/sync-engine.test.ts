@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { DocumentRow } from '../../src/index/read-types.ts';
+import { metricValue } from '../../src/obs/metrics.ts';
 import { testKey } from '../fixtures/blob-factory.ts';
 import { startTestNode, type TestNode } from './helpers.ts';
 import { makeSite } from './site.ts';
@@ -84,6 +85,30 @@ describe('sync between real nodes', () => {
       assert.ok(a.sync.haves.builds - builds <= 1, 'at most one build for the scope');
     } finally {
       await d.close();
+    }
+  });
+
+  it('holds a pull to the download cap, and still brings the whole site', async () => {
+    const held = await a.blobCount(); // the site, and what the tests above added
+    const total = site.blobs.reduce((n, b) => n + b.data.byteLength, 0);
+    // The bucket pays about half at once; the rest takes a second or so at the cap.
+    const cap = Math.ceil(total / 2);
+    const capped = await startTestNode({ engine: { maxBytesPerSec: cap, fetchBatch: 8 } });
+    try {
+      const start = performance.now();
+      const result = await capped.sync.engine.pull(multiaddr(a.addr), SUBTREE);
+      const seconds = (performance.now() - start) / 1000;
+      assert.equal(result.written, held);
+      assert.equal(await capped.blobCount(), held);
+      // Less the last batch, charged once it arrived: nothing waits for it.
+      const lastBatch = 8 * Math.max(...site.blobs.map((b) => b.data.byteLength));
+      const least = (result.bytes - cap - lastBatch) / cap;
+      assert.ok(least > 0.5, `the test's site is large enough to be held (${least} s)`);
+      assert.ok(seconds >= least, `${result.bytes} B at ${cap} B/s took ${seconds} s, < ${least}`);
+      const waited = await metricValue(capped.registry, 'seedling_sync_rate_limited_seconds_total');
+      assert.ok((waited ?? 0) > 0, 'the waits are counted');
+    } finally {
+      await capped.close();
     }
   });
 });

@@ -16,6 +16,8 @@ Options:
   --bootstrap MULTIADDR  peer to dial at start (…/p2p/<peer id>), repeatable
   --gateway MULTIADDR    gateway asked first by every discovery (…/p2p/<peer id>), repeatable
   --site ACCOUNT=MULTIADDR  the site server of a space: asked first for that account, repeatable
+  --sync-max-kib N       cap what sync pulls download at N KiB/s, all pulls together
+                         (default 0: no cap)
   --no-p2p               run without networking
 `;
 
@@ -27,6 +29,8 @@ export type StartOptions = {
   gateways: string[];
   /** Site server per space: account ID → multiaddr. */
   sites: Record<string, string>;
+  /** Download cap of sync pulls in bytes/s; 0 = none. */
+  syncMaxBytesPerSec: number;
 };
 
 /** Parses `seedling start` arguments; UsageError on anything wrong. */
@@ -54,7 +58,27 @@ export function parseStartArgs(args: string[]): StartOptions {
   if (!p2p && (gateways.length > 0 || Object.keys(sites).length > 0)) {
     throw new UsageError('--gateway and --site need p2p (drop --no-p2p)');
   }
-  return { dataDir: resolve(v.data ?? NODE_DEFAULT_DATA_DIR), host, port, p2p, gateways, sites };
+  const syncMaxBytesPerSec = parseKiB(v['sync-max-kib'] ?? '0') * 1024;
+  if (!p2p && syncMaxBytesPerSec > 0)
+    throw new UsageError('--sync-max-kib needs p2p (drop --no-p2p)');
+  return {
+    dataDir: resolve(v.data ?? NODE_DEFAULT_DATA_DIR),
+    host,
+    port,
+    p2p,
+    gateways,
+    sites,
+    syncMaxBytesPerSec,
+  };
+}
+
+function parseKiB(text: string): number {
+  if (!/^\d{1,9}$/.test(text)) {
+    throw new UsageError(
+      `--sync-max-kib must be a whole number of KiB/s (0: no cap), got "${text}"`,
+    );
+  }
+  return Number(text);
 }
 
 function parse(args: string[]) {
@@ -70,6 +94,7 @@ function parse(args: string[]) {
       bootstrap: { type: 'string', multiple: true },
       gateway: { type: 'string', multiple: true },
       site: { type: 'string', multiple: true },
+      'sync-max-kib': { type: 'string' },
       'no-p2p': { type: 'boolean' },
     },
   });
@@ -93,7 +118,11 @@ async function run(args: string[]): Promise<number> {
     dataDir: options.dataDir,
     http: { host: options.host, port: options.port },
     p2p: options.p2p,
-    sync: { gateways: options.gateways, sites: options.sites },
+    sync: {
+      gateways: options.gateways,
+      sites: options.sites,
+      engine: { maxBytesPerSec: options.syncMaxBytesPerSec },
+    },
     log,
   });
   process.stdout.write(`seedling: data in ${options.dataDir}\n`);
