@@ -285,7 +285,11 @@ export class SyncEngine {
         signal,
       );
       if (blobs.length === 0) break;
-      for (const b of blobs) bytes += b.data.byteLength;
+      let replyBytes = 0;
+      for (const b of blobs) replyBytes += b.data.byteLength;
+      // Paid for after the fact (a reply's size is known only now): #fetchOnce waits for it.
+      this.#rate?.charge(replyBytes);
+      bytes += replyBytes;
       got.push(...blobs);
       // The protocol refuses a reply with a blob unasked or twice (checkAsked): all came when the
       // counts match, which is the usual case.
@@ -304,15 +308,10 @@ export class SyncEngine {
   async #fetchOnce(peer: PullPeer, cids: CidBytes[], signal?: AbortSignal): Promise<FetchedBlob[]> {
     for (let attempt = 0; ; attempt++) {
       await this.#deps.pacer?.admit(signal);
+      // The download cap: the replies so far are paid for (charged in #fetchAll).
       await this.#rate?.wait(signal);
       try {
-        const blobs = await this.#deps.protocol.fetch(peer, cids, { signal });
-        if (this.#rate) {
-          let bytes = 0;
-          for (const b of blobs) bytes += b.data.byteLength;
-          this.#rate.charge(bytes);
-        }
-        return blobs;
+        return await this.#deps.protocol.fetch(peer, cids, { signal });
       } catch (err) {
         if (!(err instanceof PeerBusyError) || attempt >= SYNC_BUSY_RETRIES) throw err;
         await setTimeout(err.retryAfterMs, undefined, { signal });
