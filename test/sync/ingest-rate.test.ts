@@ -23,7 +23,7 @@ describe('IngestRateLimit', () => {
     rate.charge(20_000); // 200 ms of the cap
     const waited = await timed(() => rate.wait());
     assert.ok(waited >= 190, `waited ${waited} ms for a 200 ms debt`);
-    assert.ok(waited < 400, `waited ${waited} ms for a 200 ms debt`);
+    assert.ok(waited < 1_000, `waited ${waited} ms for a 200 ms debt`);
     assert.ok(
       ((await metricValue(registry, 'seedling_sync_rate_limited_seconds_total')) ?? 0) >= 0.19,
     );
