@@ -215,6 +215,18 @@ export class WriteQueue {
     }
   }
 
+  /**
+   * Takes the one interactive job waiting, for the writer's express lane (writer.ts, invariant 6);
+   * undefined unless exactly one waits, so it cannot pass an earlier one (rule 1).
+   */
+  takeExpress(): QueuedJob | undefined {
+    if (this.#interactive.length !== 1) return undefined;
+    const job = this.#interactive.shift()!;
+    job.taken = true;
+    this.#metrics.waitOf.interactive.observe((this.#now() - job.enqueuedAt) / 1000);
+    return job;
+  }
+
   /** Nothing waits in any class. */
   get idle(): boolean {
     return (

@@ -27,6 +27,11 @@ import type { BatchResult, JobOutcome, WireJob } from './writer-protocol.ts';
  *    below the deferring batch's `seq`) runs nothing and comes back `stale`, all deferred: its
  *    jobs came later in their classes' order than the deferred ones, which must run first
  *    (write-queue rule 1). The main thread puts both back in order and builds anew.
+ * 7. Express jobs (the user's writes, posted on their own port while a batch is in flight) are
+ *    taken before the batch's first job and after each job, each in its own SAVEPOINT inside the
+ *    batch's transaction; once one ran, the batch starts no new job of its own (the rest come back
+ *    deferred, as in invariant 5) and commits. Their outcomes go out through `express.committed`
+ *    right after COMMIT, before the batch's result, and obey invariant 2 like any job's.
  */
 
 /** What the writer thread remembers between batches (invariant 6). */
@@ -46,6 +51,16 @@ export type BatchOptions = {
   pipeline?: PipelineState;
   seq?: number;
   basedOn?: number;
+  /** Invariant 7 (the queued writer only). */
+  express?: ExpressLane;
+};
+
+/** The writer thread's side of the express lane (writer-worker.ts reads it from its port). */
+export type ExpressLane = {
+  /** Express jobs waiting now (never blocks; empty when none). */
+  take(): WireJob[];
+  /** Outcomes of express jobs, once the transaction that ran them is over. */
+  committed(outcomes: JobOutcome[], generation: number): void;
 };
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -100,30 +115,52 @@ function runGatedOnWriter(
   }
   const ctx = { op: '', generation: options.generation.get() };
   const outcomes: JobOutcome[] = [];
+  const express: JobOutcome[] = [];
   const deferred: number[] = [];
-  let stopped: 'budget' | 'interactive' | null = null;
+  let escaped = false;
+  /** Runs the express jobs waiting now (invariant 7); true when some ran. */
+  const runExpress = (): boolean => {
+    const waiting = escaped ? [] : (options.express?.take() ?? []);
+    for (const job of waiting) {
+      ctx.op = job.op;
+      express.push(runJobOnWriter(db, handlers, job, ctx, counters));
+      if (!db.isTransaction) {
+        escaped = true;
+        failAll(outcomes, escapedError(job.handler));
+        failAll(express, escapedError(job.handler));
+        break;
+      }
+    }
+    return waiting.length > 0;
+  };
+  let stopped: 'budget' | 'interactive' | null = runExpress() ? 'interactive' : null;
   for (const job of jobs) {
     if (stopped === null && outcomes.length > 0) {
-      if (options.interactive?.raised()) stopped = 'interactive';
+      if (runExpress() || options.interactive?.raised()) stopped = 'interactive';
       else if (performance.now() - t0 > options.maxMs) stopped = 'budget';
     }
-    if (stopped !== null) {
+    if (stopped !== null || escaped) {
       deferred.push(job.id);
       continue;
     }
     ctx.op = job.op;
     outcomes.push(runJobOnWriter(db, handlers, job, ctx, counters));
     if (!db.isTransaction) {
+      escaped = true;
       failAll(outcomes, escapedError(job.handler));
-      break;
+      failAll(express, escapedError(job.handler));
     }
   }
-  const committed = commitOnWriter(db, outcomes, counters);
+  // One that arrived during the last job still joins this COMMIT.
+  if (stopped === null && runExpress()) stopped = 'interactive';
+  const committed = commitOnWriter(db, [outcomes, express], counters);
   const leaked = rollbackLeakOnWriter(db);
-  const generation =
-    committed && outcomes.some((o) => o.ok) ? options.generation.bump() : options.generation.get();
+  const anyOk = outcomes.some((o) => o.ok) || express.some((o) => o.ok);
+  const generation = committed && anyOk ? options.generation.bump() : options.generation.get();
+  if (express.length > 0) options.express!.committed(express, generation);
   const r = result(outcomes, deferred, t0, committed, counters.busy, leaked, generation);
   if (stopped === 'interactive') r.yielded = true;
+  if (express.length > 0) r.expressRan = express.length;
   return r;
 }
 
@@ -195,7 +232,7 @@ function runJobOnWriter(
 /** COMMIT; on failure every ok outcome becomes that failure (invariant 2). */
 function commitOnWriter(
   db: DatabaseSync,
-  outcomes: JobOutcome[],
+  lists: JobOutcome[][],
   counters: { busy: number },
 ): boolean {
   if (!db.isTransaction) return false;
@@ -204,7 +241,7 @@ function commitOnWriter(
     return true;
   } catch (err) {
     if (isBusyError(err)) counters.busy++;
-    failAll(outcomes, serializeError(err));
+    for (const outcomes of lists) failAll(outcomes, serializeError(err));
     return false;
   }
 }

@@ -34,6 +34,7 @@ export type WriterMetrics = {
   schedBatch: Gauge;
   yielded: Counter;
   stale: Counter;
+  express: Counter;
 };
 
 const WAIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -145,6 +146,11 @@ export function createWriterMetrics(registry: Registry): WriterMetrics {
     yielded: new Counter({
       name: 'seedling_write_batches_yielded_total',
       help: 'batches the writer ended early because an interactive write was waiting',
+      registers,
+    }),
+    express: new Counter({
+      name: 'seedling_write_express_total',
+      help: "user's writes sent on the writer's express lane: run inside the batch in flight, right after its running job",
       registers,
     }),
     stale: new Counter({

@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { SerializedError } from './writer-errors.ts';
 
 /**
@@ -27,6 +28,13 @@ export type WriterWorkerData = {
   schedBatch?: boolean;
   /** InteractiveWaiting buffer: the queued writer ends a batch early for the user's write. */
   interactiveBuffer?: SharedArrayBuffer;
+  /**
+   * The express lane (queued writer only): the main thread posts a user's write here while a
+   * batch is in flight, and the writer thread takes it between two jobs of that batch, without
+   * waiting for the main thread to read the batch's result and send another (writer-batch.ts,
+   * invariant 7). Moved to the worker at spawn.
+   */
+  expressPort?: MessagePort;
 };
 
 export type WireJob = { id: number; op: string; handler: string; payload: unknown };
@@ -53,6 +61,8 @@ export type BatchResult = {
   deferred: number[];
   /** The batch ended early because an interactive write was waiting. */
   yielded?: boolean;
+  /** Express jobs this batch ran (their outcomes went ahead in an ExpressResult). */
+  expressRan?: number;
   /** Nothing ran: the batch was built before an earlier one deferred jobs (invariant 6). */
   stale?: boolean;
   /** BEGIN to COMMIT (or failure), ms. */
@@ -74,7 +84,18 @@ export type WorkerReady = {
   schedBatch: boolean;
 };
 
+/**
+ * Outcomes of express jobs, sent as soon as the transaction that ran them committed (before the
+ * result of the batch they ran in, if any), so the user's write is acknowledged first.
+ */
+export type ExpressResult = {
+  type: 'express';
+  outcomes: JobOutcome[];
+  /** The generation after that COMMIT. */
+  generation: number;
+};
+
 export type WorkerFailed = { type: 'failed'; error: SerializedError };
 export type WorkerClosed = { type: 'closed' };
-export type WorkerMessage = WorkerReady | WorkerFailed | WorkerClosed | BatchResult;
+export type WorkerMessage = WorkerReady | WorkerFailed | WorkerClosed | BatchResult | ExpressResult;
 export type MainMessage = BatchRequest | { type: 'close' };

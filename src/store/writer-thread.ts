@@ -1,8 +1,9 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { StoreError } from '../errors.ts';
 import { deserializeError } from './writer-errors.ts';
 import type {
   BatchResult,
+  JobOutcome,
   MainMessage,
   WireJob,
   WorkerMessage,
@@ -22,11 +23,21 @@ const CLOSE_TIMEOUT_MS = 10_000;
  * 1. Batches are answered in the order they were sent: the worker handles messages in order. The
  *    caller bounds how many are in flight (Writer: WRITER_BATCHES_IN_FLIGHT; DirectWriter: one).
  * 2. If the thread dies, every batch in flight and every later `run` reject with a StoreError: the
- *    outcome of those batches is unknown to us, and the caller must hear it.
+ *    outcome of those batches is unknown to us, and the caller must hear it. So do express jobs.
+ * 3. With `express: true`, `express(job)` posts one job on the express lane (writer-batch.ts,
+ *    invariant 7) and resolves with its outcome, which may come back before the result of the
+ *    batch in flight that ran it.
  */
 export class WriterThread {
   readonly #data: WriterWorkerData;
+  readonly #expressLane: boolean;
   #worker: Worker | undefined;
+  #expressPort: MessagePort | undefined;
+  /** Express jobs posted and not yet answered, by job id (invariant 3). */
+  readonly #expressed = new Map<
+    number,
+    { resolve: (o: JobOutcome) => void; reject: (e: Error) => void }
+  >();
 
   /** The running worker (undefined before start and after it ended). */
   get worker(): Worker | undefined {
@@ -37,8 +48,9 @@ export class WriterThread {
   #dead: Error | undefined;
   #closed: (() => void) | undefined;
 
-  constructor(data: WriterWorkerData) {
+  constructor(data: WriterWorkerData, options: { express?: boolean } = {}) {
     this.#data = data;
+    this.#expressLane = options.express === true;
   }
 
   get busy(): boolean {
@@ -47,7 +59,19 @@ export class WriterThread {
 
   /** Spawns the thread; resolves once its connection is open and migrations ran. */
   start(): Promise<WorkerReady> {
-    const worker = new Worker(WORKER_URL, { workerData: this.#data, name: 'seedling-writer' });
+    let workerData = this.#data;
+    const transferList: MessagePort[] = [];
+    if (this.#expressLane) {
+      const channel = new MessageChannel();
+      this.#expressPort = channel.port1;
+      workerData = { ...this.#data, expressPort: channel.port2 };
+      transferList.push(channel.port2);
+    }
+    const worker = new Worker(WORKER_URL, {
+      workerData,
+      transferList,
+      name: 'seedling-writer',
+    });
     this.#worker = worker;
     return new Promise((resolve, reject) => {
       let started = false;
@@ -58,6 +82,7 @@ export class WriterThread {
         } else if (msg.type === 'failed') {
           reject(deserializeError(msg.error, `start writer on ${this.#data.path}`));
         } else if (msg.type === 'result') this.#settle(msg);
+        else if (msg.type === 'express') this.#settleExpress(msg.outcomes);
         else if (msg.type === 'closed') this.#closed?.();
       });
       worker.on('error', (err) => {
@@ -92,6 +117,20 @@ export class WriterThread {
     });
   }
 
+  /**
+   * Posts one job on the express lane (invariant 3); throws DataCloneError at once (nothing sent)
+   * when its payload is not plain data.
+   */
+  express(job: WireJob): Promise<JobOutcome> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    if (!this.#expressPort)
+      return Promise.reject(new StoreError('this writer has no express lane'));
+    this.#expressPort.postMessage(job);
+    return new Promise((resolve, reject) => {
+      this.#expressed.set(job.id, { resolve, reject });
+    });
+  }
+
   /** Closes the connection and ends the thread (terminated if it does not answer in time). */
   async close(): Promise<void> {
     const worker = this.#worker;
@@ -103,6 +142,7 @@ export class WriterThread {
     const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
     await done;
     clearTimeout(timer);
+    this.#expressPort?.close();
     await worker.terminate();
   }
 
@@ -114,9 +154,20 @@ export class WriterThread {
     this.#pendings.shift()?.resolve(result);
   }
 
+  #settleExpress(outcomes: JobOutcome[]): void {
+    for (const outcome of outcomes) {
+      const pending = this.#expressed.get(outcome.id);
+      this.#expressed.delete(outcome.id);
+      pending?.resolve(outcome);
+    }
+  }
+
   #die(err: Error): void {
     if (this.#dead) return;
     this.#dead = err;
     for (const p of this.#pendings.splice(0)) p.reject(err);
+    for (const p of this.#expressed.values()) p.reject(err);
+    this.#expressed.clear();
+    this.#expressPort?.close();
   }
 }

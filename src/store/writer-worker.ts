@@ -1,19 +1,21 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { WriteHandler } from './extension.ts';
 import { Generation } from './generation.ts';
 import { InteractiveWaiting } from './interactive-waiting.ts';
 import { applyMigrationsOnWriter, collectMigrations, schemaVersionOnWriter } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
 import { setThreadSchedBatch } from './thread-priority.ts';
-import { type PipelineState, runBatchOnWriter } from './writer-batch.ts';
+import { type ExpressLane, type PipelineState, runBatchOnWriter } from './writer-batch.ts';
 import { serializeError } from './writer-errors.ts';
 import { collectHandlers, loadStoreExtensions } from './writer-extensions.ts';
 import { WriterGate } from './writer-gate.ts';
 import type {
   BatchRequest,
   BatchResult,
+  ExpressResult,
   MainMessage,
+  WireJob,
   WorkerMessage,
   WriterWorkerData,
 } from './writer-protocol.ts';
@@ -36,6 +38,23 @@ const interactive = data.interactiveBuffer
 
 /** Invariant 6 of writer-batch.ts: which batch last deferred jobs. */
 const pipeline: PipelineState = { lastDeferredSeq: 0 };
+
+/** Invariant 7 of writer-batch.ts: the user's writes, read from their port between two jobs. */
+const expressPort = data.expressPort;
+const express: ExpressLane | undefined = expressPort
+  ? {
+      take() {
+        const jobs: WireJob[] = [];
+        for (let m = receiveMessageOnPort(expressPort); m; m = receiveMessageOnPort(expressPort)) {
+          jobs.push(m.message as WireJob);
+        }
+        return jobs;
+      },
+      committed(outcomes, generation) {
+        sendWithOutcomes({ type: 'express', outcomes, generation });
+      },
+    }
+  : undefined;
 
 function send(msg: WorkerMessage): void {
   port!.postMessage(msg);
@@ -67,7 +86,7 @@ async function start(): Promise<{ db: DatabaseSync; handlers: Map<string, WriteH
 }
 
 /** Posts the result; a handler that returned something structured clone refuses fails alone. */
-function sendResult(result: BatchResult): void {
+function sendWithOutcomes(result: BatchResult | ExpressResult): void {
   try {
     send(result);
   } catch {
@@ -89,11 +108,12 @@ function handle(db: DatabaseSync, handlers: Map<string, WriteHandler>, msg: Main
   if (msg.type === 'close') {
     db.close();
     send({ type: 'closed' });
+    expressPort?.close();
     port!.close();
     return;
   }
   const req = msg as BatchRequest;
-  sendResult(
+  sendWithOutcomes(
     runBatchOnWriter(db, handlers, req.jobs, {
       maxMs: req.maxMs,
       generation,
@@ -101,6 +121,7 @@ function handle(db: DatabaseSync, handlers: Map<string, WriteHandler>, msg: Main
       beginRetryMs: data.beginRetryMs,
       ...(gate ? { gate } : {}),
       ...(interactive ? { interactive } : {}),
+      ...(express ? { express } : {}),
       ...(req.seq !== undefined && req.basedOn !== undefined
         ? { pipeline, seq: req.seq, basedOn: req.basedOn }
         : {}),
@@ -108,8 +129,31 @@ function handle(db: DatabaseSync, handlers: Map<string, WriteHandler>, msg: Main
   );
 }
 
+/**
+ * An express job that arrived while no batch ran (the one it was meant to join had just ended):
+ * it runs at once as a batch of its own, and only an ExpressResult goes back. Later express jobs
+ * arrive as later messages, so the lane keeps its order.
+ */
+function runExpressAlone(
+  db: DatabaseSync,
+  handlers: Map<string, WriteHandler>,
+  job: WireJob,
+): void {
+  const r = runBatchOnWriter(db, handlers, [job], {
+    maxMs: 0,
+    generation,
+    beginAttempts: data.beginAttempts,
+    beginRetryMs: data.beginRetryMs,
+    ...(gate ? { gate } : {}),
+  });
+  sendWithOutcomes({ type: 'express', outcomes: r.outcomes, generation: r.generation });
+}
+
 start().then(
-  ({ db, handlers }) => port.on('message', (msg: MainMessage) => handle(db, handlers, msg)),
+  ({ db, handlers }) => {
+    port.on('message', (msg: MainMessage) => handle(db, handlers, msg));
+    expressPort?.on('message', (job: WireJob) => runExpressAlone(db, handlers, job));
+  },
   (err: unknown) => {
     send({ type: 'failed', error: serializeError(err) });
     port.close();

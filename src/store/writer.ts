@@ -52,6 +52,8 @@ export type WriterInit = WriteQueueInit & {
   beginAttempts?: number;
   /** Run the writer thread under SCHED_BATCH (default WRITER_SCHED_BATCH; thread-priority.ts). */
   schedBatch?: boolean;
+  /** The express lane for the user's writes (invariant 6); default on. */
+  express?: boolean;
 };
 
 /**
@@ -73,17 +75,29 @@ export type WriterInit = WriteQueueInit & {
  *    jobs, the batch behind it was built too early and comes back unrun (writer-batch.ts,
  *    invariant 6); the main thread takes nothing new until both are back, then returns the
  *    deferred jobs of both to the queue's head in batch order.
+ * 6. The express lane: a user's write that arrives while a batch is in flight, with no other
+ *    interactive job waiting or in flight, goes straight to the writer thread on a port of its
+ *    own; the writer runs it after the job it is running, inside that batch's transaction, and
+ *    commits (writer-batch.ts, invariant 7). Its acknowledgement then needs the main thread once,
+ *    not three times (read the result, build and send the next batch, read that result): under a
+ *    sync storm each of those waits for a busy event loop. One job uses the lane at a time, and
+ *    only when no other interactive job waits or is in flight, so interactive jobs still commit
+ *    in arrival order and the interactive queue's bound still holds (plus this one job).
  */
 export class Writer {
   readonly #deps: WriterDeps;
   readonly #init: WriterInit;
   readonly #queue: WriteQueue;
   readonly #thread: WriterThread;
+  readonly #expressLane: boolean;
   readonly #log: (msg: string, extra?: object) => void;
   /** Raised while an interactive write waits behind the batch in flight (invariant 4). */
   readonly #interactive = new InteractiveWaiting();
   #handlers = new Set<string>();
   #inFlight = 0;
+  /** Interactive jobs in batches in flight, and express jobs not yet answered (invariant 6). */
+  #interactiveInFlight = 0;
+  #expressInFlight = 0;
   /** Number of the last batch sent, and of the last whose result came back (invariant 5). */
   #seq = 0;
   #seen = 0;
@@ -103,20 +117,24 @@ export class Writer {
       init,
     );
     this.#queue.onWork = () => this.#schedule();
-    this.#thread = new WriterThread({
-      path: init.path,
-      extensionUrls: extensionHrefs(init.extensions),
-      synchronous: init.synchronous ?? 'NORMAL',
-      generationBuffer: deps.generation.buffer,
-      busyTimeoutMs: 0,
-      disableAutoCheckpoint: true,
-      runMigrations: true,
-      beginAttempts: init.beginAttempts ?? WRITER_BEGIN_ATTEMPTS,
-      beginRetryMs: WRITER_BEGIN_RETRY_MS,
-      ...(deps.gate ? { gateBuffer: deps.gate.buffer } : {}),
-      schedBatch: init.schedBatch ?? WRITER_SCHED_BATCH,
-      interactiveBuffer: this.#interactive.buffer,
-    });
+    this.#expressLane = init.express ?? true;
+    this.#thread = new WriterThread(
+      {
+        path: init.path,
+        extensionUrls: extensionHrefs(init.extensions),
+        synchronous: init.synchronous ?? 'NORMAL',
+        generationBuffer: deps.generation.buffer,
+        busyTimeoutMs: 0,
+        disableAutoCheckpoint: true,
+        runMigrations: true,
+        beginAttempts: init.beginAttempts ?? WRITER_BEGIN_ATTEMPTS,
+        beginRetryMs: WRITER_BEGIN_RETRY_MS,
+        ...(deps.gate ? { gateBuffer: deps.gate.buffer } : {}),
+        schedBatch: init.schedBatch ?? WRITER_SCHED_BATCH,
+        interactiveBuffer: this.#interactive.buffer,
+      },
+      { express: init.express ?? true },
+    );
   }
 
   /** Starts the thread: opens the connection and applies migrations. */
@@ -142,8 +160,51 @@ export class Writer {
       );
     }
     const acked = this.#queue.push(job) as Promise<T>;
-    if (job.class === 'interactive' && this.#inFlight > 0) this.#interactive.raise();
+    if (job.class === 'interactive' && this.#inFlight > 0) {
+      if (!this.#sendExpress()) this.#interactive.raise();
+    }
     return acked;
+  }
+
+  /** Invariant 6: true when the job just queued went on the express lane. */
+  #sendExpress(): boolean {
+    // One at a time, so the lane adds one job to the interactive queue's bound, not a second queue.
+    if (!this.#expressLane || this.#interactiveInFlight > 0 || this.#expressInFlight > 0) {
+      return false;
+    }
+    const job = this.#queue.takeExpress();
+    if (job === undefined) return false;
+    let answered: Promise<JobOutcome>;
+    try {
+      answered = this.#thread.express({
+        id: job.id,
+        op: job.op,
+        handler: job.handler,
+        payload: job.payload,
+      });
+    } catch (cause) {
+      this.#reject(
+        job,
+        new InvalidInputError('must be plain data (structured clone)', { field: 'payload', cause }),
+      );
+      return true;
+    }
+    this.#expressInFlight++;
+    this.#deps.metrics.express.inc();
+    answered.then(
+      (outcome) => {
+        this.#expressInFlight--;
+        this.#queue.ran([job]);
+        this.#settle(job, outcome);
+        this.#checkDrained();
+      },
+      (err: unknown) => {
+        this.#expressInFlight--;
+        this.#reject(job, err);
+        this.#checkDrained();
+      },
+    );
+    return true;
   }
 
   /** Jobs waiting in a class (tests, debug page). */
@@ -200,9 +261,15 @@ export class Writer {
     if (behind || this.#queue.depth('interactive') > 0) this.#interactive.raise();
     else this.#interactive.clear();
     this.#inFlight++;
+    const interactive = batch.filter((j) => j.class === 'interactive').length;
+    this.#interactiveInFlight += interactive;
     this.#run(batch, this.#nextOrder()).then(
-      () => this.#pump(),
+      () => {
+        this.#interactiveInFlight -= interactive;
+        this.#pump();
+      },
       (err: unknown) => {
+        this.#interactiveInFlight -= interactive;
         this.#log('writer batch failed', { error: String(err) });
         for (const job of batch) this.#reject(job, err);
         this.#returnJobs();
@@ -331,7 +398,13 @@ export class Writer {
   }
 
   #checkDrained(): void {
-    if (this.#closing && this.#inFlight === 0 && this.#returned.length === 0 && this.#queue.idle) {
+    if (
+      this.#closing &&
+      this.#inFlight === 0 &&
+      this.#expressInFlight === 0 &&
+      this.#returned.length === 0 &&
+      this.#queue.idle
+    ) {
       this.#drained?.();
     }
   }

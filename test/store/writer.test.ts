@@ -70,25 +70,78 @@ describe('Writer (real worker thread, real SQLite file)', () => {
     }
   });
 
-  it('lets interactive jump ahead of a sync backlog', async () => {
-    const h = await startWriter({ batchMaxMs: 5 });
+  for (const express of [true, false]) {
+    it(`lets interactive jump ahead of a sync backlog (express lane ${express ? 'on' : 'off'})`, async () => {
+      const h = await startWriter({ batchMaxMs: 5, express });
+      try {
+        const sync = Array.from({ length: 15 }, (_, i) => h.writer.write(slow(`s${i}`, 15)));
+        await new Promise((r) => setTimeout(r, 20));
+        await h.writer.write(log('urgent', 'interactive'));
+        const atAck = committedLabels(h.file);
+        assert.ok(atAck.length <= 4, `most sync jobs still wait: ${atAck.join(',')}`);
+        await Promise.all(sync);
+        const order = committedLabels(h.file);
+        assert.ok(order.indexOf('urgent') <= 3, `interactive committed early: ${order.join(',')}`);
+        assert.ok((await metric(h.registry, 'seedling_write_deferred_total')) > 0);
+        assert.equal(await metric(h.registry, 'seedling_write_express_total'), express ? 1 : 0);
+      } finally {
+        await h.stop();
+      }
+    });
+  }
+
+  it("runs the user's write inside the sync batch in flight, right after its running job (express lane)", async () => {
+    const h = await startWriter({ batchMaxMs: 10_000 });
     try {
-      const sync = Array.from({ length: 15 }, (_, i) => h.writer.write(slow(`s${i}`, 15)));
-      await new Promise((r) => setTimeout(r, 20));
+      const sync = Array.from({ length: 6 }, (_, i) => h.writer.write(slow(`s${i}`, 40)));
+      await new Promise((r) => setTimeout(r, 15)); // s0 is running
+      const t0 = performance.now();
       await h.writer.write(log('urgent', 'interactive'));
-      assert.ok(h.writer.depth('sync') > 5, 'most sync jobs are still waiting');
+      const waited = performance.now() - t0;
       await Promise.all(sync);
       const order = committedLabels(h.file);
-      assert.ok(order.indexOf('urgent') <= 3, `interactive committed early: ${order.join(',')}`);
-      assert.ok((await metric(h.registry, 'seedling_write_deferred_total')) > 0);
+      assert.deepEqual(order.slice(0, 2), ['s0', 'urgent'], `committed: ${order.join(',')}`);
+      assert.equal(order.length, 7, 'the deferred sync jobs ran too');
+      assert.ok(
+        waited < 150,
+        `the user's write waited ${waited.toFixed(0)} ms, not the 240 ms batch`,
+      );
+      assert.equal(await metric(h.registry, 'seedling_write_express_total'), 1);
+      assert.equal(await metric(h.registry, 'seedling_write_batches_yielded_total'), 1);
+      // s1..s5 come back from s0's batch; no short batch of its own for the urgent write.
+      assert.equal(await metric(h.registry, 'seedling_write_deferred_total'), 5);
     } finally {
       await h.stop();
     }
   });
 
-  it('ends a sync batch after its running job when an interactive write arrives', async () => {
+  it("commits the user's write while the main thread is blocked (express lane), not after", async () => {
+    for (const express of [true, false]) {
+      const h = await startWriter({ batchMaxMs: 10_000, express });
+      try {
+        const sync = Array.from({ length: 6 }, (_, i) => h.writer.write(slow(`s${i}`, 40)));
+        await new Promise((r) => setTimeout(r, 15)); // s0 is running
+        const urgent = h.writer.write(log('urgent', 'interactive'));
+        // The main thread stays busy past s0's end (as under a sync storm): without the lane the
+        // write needs it to read s0's batch result and send another batch.
+        const until = performance.now() + 150;
+        while (performance.now() < until) {}
+        const committedWhileBlocked = committedLabels(h.file).includes('urgent');
+        await Promise.all([urgent, ...sync]);
+        assert.equal(
+          committedWhileBlocked,
+          express,
+          `express lane ${express ? 'on' : 'off'}: committed while the main thread was blocked`,
+        );
+      } finally {
+        await h.stop();
+      }
+    }
+  });
+
+  it('ends a sync batch after its running job when an interactive write arrives (express lane off)', async () => {
     // A time budget far above the batch: only the waiting interactive write can end it early.
-    const h = await startWriter({ batchMaxMs: 10_000 });
+    const h = await startWriter({ batchMaxMs: 10_000, express: false });
     try {
       const sync = Array.from({ length: 6 }, (_, i) => h.writer.write(slow(`s${i}`, 40)));
       await new Promise((r) => setTimeout(r, 15)); // s0 is running
@@ -156,16 +209,19 @@ describe('Writer (real worker thread, real SQLite file)', () => {
     try {
       const busy = h.writer.write(slow('hold', 200));
       await new Promise((r) => setTimeout(r, 20)); // the slow job is on the writer
+      // i1 takes the express lane (one job at a time); i2 and i3 fill the queue.
       const queued = [
         h.writer.write(log('i1', 'interactive')),
         h.writer.write(log('i2', 'interactive')),
+        h.writer.write(log('i3', 'interactive')),
       ];
       const t0 = performance.now();
-      const err = await h.writer.write(log('i3', 'interactive')).catch((e: unknown) => e);
+      const err = await h.writer.write(log('i4', 'interactive')).catch((e: unknown) => e);
       assert.ok(err instanceof OverloadError);
       assert.ok(performance.now() - t0 < 50, 'rejected at once, not after the slow job');
       await Promise.all([busy, ...queued]);
-      assert.deepEqual(committedLabels(h.file), ['hold', 'i1', 'i2']);
+      assert.deepEqual(committedLabels(h.file), ['hold', 'i1', 'i2', 'i3']);
+      assert.equal(await metric(h.registry, 'seedling_write_express_total'), 1);
     } finally {
       await h.stop();
     }
@@ -233,6 +289,55 @@ describe('Writer (real worker thread, real SQLite file)', () => {
       assert.equal(await metric(h.registry, 'seedling_write_leaked_transactions_total'), 1);
       await h.writer.write(log('after'));
       assert.deepEqual(committedLabels(h.file), ['after']);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it("fails the user's express write with its batch when that batch's COMMIT fails", async () => {
+    const h = await startWriter({ batchMaxMs: 10_000 });
+    try {
+      const bad = h.writer.write({
+        op: 'test.badCommit',
+        class: 'sync',
+        handler: 'test.badCommit',
+        payload: null,
+      });
+      const hold = h.writer.write(slow('hold', 60));
+      await new Promise((r) => setTimeout(r, 20)); // the batch [badCommit, hold] is running
+      const urgent = h.writer.write(log('urgent', 'interactive'));
+      const [b, o, u] = await Promise.allSettled([bad, hold, urgent]);
+      assert.equal(b.status, 'rejected');
+      assert.equal(o.status, 'rejected');
+      assert.equal(u.status, 'rejected', 'acknowledged only after a COMMIT that succeeded');
+      assert.ok((u as PromiseRejectedResult).reason instanceof StoreError);
+      assert.equal(await metric(h.registry, 'seedling_write_express_total'), 1);
+      await h.writer.write(log('after', 'interactive'));
+      assert.deepEqual(committedLabels(h.file), ['after']);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('contains a handler that ends the transaction: earlier jobs fail as unknown, later ones still run', async () => {
+    const h = await startWriter();
+    try {
+      const [a, esc, c] = await Promise.allSettled([
+        h.writer.write(log('a')),
+        h.writer.write({
+          op: 'test.escape',
+          class: 'sync',
+          handler: 'test.escape',
+          payload: { label: 'e' },
+        }),
+        h.writer.write(log('c')),
+      ]);
+      assert.equal(a.status, 'rejected');
+      assert.equal((a as PromiseRejectedResult).reason.code, 'STORE_HANDLER_ESCAPED');
+      assert.equal(esc.status, 'rejected', 'its own savepoint was gone');
+      assert.equal(c.status, 'fulfilled', 'the job after it was deferred, not lost');
+      // The escaping handler's own COMMIT made a and e durable: "unknown" is the honest answer.
+      assert.deepEqual(committedLabels(h.file), ['a', 'e', 'c']);
     } finally {
       await h.stop();
     }
