@@ -77,7 +77,7 @@ export type ProfileResult = {
    * The writer's batches over the run: commits, batches ended early for the user's write, and
    * batches sent ahead that came back unrun because the one before deferred jobs (writer.ts).
    */
-  writerBatches: { commits: number; yielded: number; stale: number };
+  writerBatches: { commits: number; yielded: number; stale: number; express: number };
   /** Store calls during the storm, slowest p99 first: [op, n, p50 ms, p99 ms, max ms]. */
   stormStoreOps: [string, number, number, number, number][];
   /** CPU used by the peers' process while this profile ran (filled in by bench/storm.ts). */
@@ -207,6 +207,7 @@ export async function runProfile(profile: Profile, run: RunInit): Promise<Profil
       writerBatches: {
         commits: await metricSum(node.registry, 'seedling_write_commits_total'),
         yielded: await metricSum(node.registry, 'seedling_write_batches_yielded_total'),
+        express: await metricSum(node.registry, 'seedling_write_express_total'),
         stale: await metricSum(node.registry, 'seedling_write_batches_stale_total'),
       },
       stormStoreOps: probes.slowestStoreOps(8),

@@ -37,6 +37,8 @@ export type StoreInit = WriteQueueInit & {
   batchMaxMs?: number;
   /** Queued writer thread under SCHED_BATCH (default WRITER_SCHED_BATCH). */
   writerSchedBatch?: boolean;
+  /** The queued writer's express lane for interactive writes (writer.ts, invariant 6; default WRITER_EXPRESS_LANE). */
+  writerExpress?: boolean;
   /** `direct` mode: connections and their busy timeout. */
   directConnections?: number;
   directBusyTimeoutMs?: number;
@@ -206,6 +208,7 @@ async function startWriter(
     {
       ...init,
       ...(init.writerSchedBatch !== undefined ? { schedBatch: init.writerSchedBatch } : {}),
+      ...(init.writerExpress !== undefined ? { express: init.writerExpress } : {}),
     },
   );
   await writer.start();

@@ -5,6 +5,7 @@ import {
   WRITER_BATCHES_IN_FLIGHT,
   WRITER_BEGIN_ATTEMPTS,
   WRITER_BEGIN_RETRY_MS,
+  WRITER_EXPRESS_LANE,
   WRITER_SCHED_BATCH,
 } from '../constants.ts';
 import { ClosedError, InvalidInputError } from '../errors.ts';
@@ -52,7 +53,7 @@ export type WriterInit = WriteQueueInit & {
   beginAttempts?: number;
   /** Run the writer thread under SCHED_BATCH (default WRITER_SCHED_BATCH; thread-priority.ts). */
   schedBatch?: boolean;
-  /** The express lane for the user's writes (invariant 6); default on. */
+  /** The express lane for the user's writes (invariant 6; default WRITER_EXPRESS_LANE). */
   express?: boolean;
 };
 
@@ -117,7 +118,7 @@ export class Writer {
       init,
     );
     this.#queue.onWork = () => this.#schedule();
-    this.#expressLane = init.express ?? true;
+    this.#expressLane = init.express ?? WRITER_EXPRESS_LANE;
     this.#thread = new WriterThread(
       {
         path: init.path,
@@ -133,7 +134,7 @@ export class Writer {
         schedBatch: init.schedBatch ?? WRITER_SCHED_BATCH,
         interactiveBuffer: this.#interactive.buffer,
       },
-      { express: init.express ?? true },
+      { express: this.#expressLane },
     );
   }
 
