@@ -159,6 +159,7 @@ export class DirectWriter {
     if (r.leaked > 0) m.leaked.inc(r.leaked);
     m.generation.set(r.generation);
     const outcome = r.outcomes[0]!;
+    m.runOf[p.job.class].observe(outcome.runMs / 1000);
     this.#track(p, outcome.runMs, outcome.ok);
     if (outcome.ok) {
       m.jobsOf[p.job.class].ok.inc();

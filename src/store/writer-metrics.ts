@@ -12,6 +12,8 @@ export type WriterMetrics = {
   sources: { depth: (cls: WriteClass) => number; blocked: () => number };
   /** Children bound per class once, so the per-job path does no label hashing. */
   waitOf: Record<WriteClass, Bound<Histogram<'class'>>>;
+  /** Per class: how long one job held the writer (what a user's write may wait behind). */
+  runOf: Record<WriteClass, Bound<Histogram<'class'>>>;
   jobsOf: Record<
     WriteClass,
     { ok: Bound<Counter<'class' | 'result'>>; failed: Bound<Counter<'class' | 'result'>> }
@@ -58,11 +60,19 @@ export function createWriterMetrics(registry: Registry): WriterMetrics {
     labelNames: ['class', 'result'],
     registers,
   });
+  const jobRun = new Histogram({
+    name: 'seedling_write_job_run_seconds',
+    help: 'Time one job ran on the writer thread (its handler, inside its savepoint), per class',
+    labelNames: ['class'],
+    buckets: TX_BUCKETS,
+    registers,
+  });
   const perClass = <T>(f: (cls: WriteClass) => T) =>
     Object.fromEntries(WRITE_CLASSES.map((c) => [c, f(c)])) as Record<WriteClass, T>;
   return {
     sources,
     waitOf: perClass((c) => queueWait.labels(c)),
+    runOf: perClass((c) => jobRun.labels(c)),
     jobsOf: perClass((c) => ({ ok: jobs.labels(c, 'ok'), failed: jobs.labels(c, 'failed') })),
     queueWait,
     jobs,

@@ -378,6 +378,7 @@ export class Writer {
 
   #settle(job: QueuedJob, outcome: JobOutcome): void {
     const waitMs = performance.now() - job.enqueuedAt - outcome.runMs;
+    this.#deps.metrics.runOf[job.class].observe(outcome.runMs / 1000);
     this.#deps.tracker?.record({
       op: job.op,
       kind: 'write',

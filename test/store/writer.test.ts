@@ -108,6 +108,14 @@ describe('Writer (real worker thread, real SQLite file)', () => {
       );
       assert.equal(await metric(h.registry, 'seedling_write_express_total'), 1);
       assert.equal(await metric(h.registry, 'seedling_write_batches_yielded_total'), 1);
+      // Each sync job held the writer ~40 ms: what the user's write waited behind, on /metrics.
+      assert.equal(
+        await metric(h.registry, 'seedling_write_job_run_seconds_count', { class: 'sync' }),
+        6,
+      );
+      assert.ok(
+        (await metric(h.registry, 'seedling_write_job_run_seconds_sum', { class: 'sync' })) >= 0.23,
+      );
       // s1..s5 come back from s0's batch; no short batch of its own for the urgent write.
       assert.equal(await metric(h.registry, 'seedling_write_deferred_total'), 5);
     } finally {
@@ -314,6 +322,25 @@ describe('Writer (real worker thread, real SQLite file)', () => {
       assert.equal(await metric(h.registry, 'seedling_write_express_total'), 1);
       await h.writer.write(log('after', 'interactive'));
       assert.deepEqual(committedLabels(h.file), ['after']);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it("rejects the batch in flight and the user's express write when the writer thread dies", async () => {
+    const h = await startWriter({ batchMaxMs: 10_000 });
+    try {
+      const sync = h.writer.write(slow('s0', 300));
+      await new Promise((r) => setTimeout(r, 20)); // s0 is running
+      const urgent = h.writer.write(log('urgent', 'interactive'));
+      assert.equal(await metric(h.registry, 'seedling_write_express_total'), 1);
+      await h.writer.workerThreads()[0]!.worker.terminate();
+      const [s, u] = await Promise.allSettled([sync, urgent]);
+      for (const r of [s, u]) {
+        assert.equal(r.status, 'rejected', 'an outcome nobody knows is an error, never a hang');
+        assert.ok((r as PromiseRejectedResult).reason instanceof StoreError);
+      }
+      await assert.rejects(h.writer.write(log('later', 'interactive')), StoreError);
     } finally {
       await h.stop();
     }
