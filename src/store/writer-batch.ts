@@ -118,19 +118,24 @@ function runGatedOnWriter(
   const express: JobOutcome[] = [];
   const deferred: number[] = [];
   let escaped = false;
+  /** Runs one job into `into`; after a handler ended the transaction, runs nothing more. */
+  const runOne = (job: WireJob, into: JobOutcome[]): void => {
+    if (escaped) {
+      into.push({ id: job.id, ok: false, error: notRunError(), runMs: 0 });
+      return;
+    }
+    ctx.op = job.op;
+    into.push(runJobOnWriter(db, handlers, job, ctx, counters));
+    if (!db.isTransaction) {
+      escaped = true;
+      failAll(outcomes, escapedError(job.handler));
+      failAll(express, escapedError(job.handler));
+    }
+  };
   /** Runs the express jobs waiting now (invariant 7); true when some ran. */
   const runExpress = (): boolean => {
     const waiting = escaped ? [] : (options.express?.take() ?? []);
-    for (const job of waiting) {
-      ctx.op = job.op;
-      express.push(runJobOnWriter(db, handlers, job, ctx, counters));
-      if (!db.isTransaction) {
-        escaped = true;
-        failAll(outcomes, escapedError(job.handler));
-        failAll(express, escapedError(job.handler));
-        break;
-      }
-    }
+    for (const job of waiting) runOne(job, express);
     return waiting.length > 0;
   };
   let stopped: 'budget' | 'interactive' | null = runExpress() ? 'interactive' : null;
@@ -139,17 +144,8 @@ function runGatedOnWriter(
       if (runExpress() || options.interactive?.raised()) stopped = 'interactive';
       else if (performance.now() - t0 > options.maxMs) stopped = 'budget';
     }
-    if (stopped !== null || escaped) {
-      deferred.push(job.id);
-      continue;
-    }
-    ctx.op = job.op;
-    outcomes.push(runJobOnWriter(db, handlers, job, ctx, counters));
-    if (!db.isTransaction) {
-      escaped = true;
-      failAll(outcomes, escapedError(job.handler));
-      failAll(express, escapedError(job.handler));
-    }
+    if (stopped !== null || escaped) deferred.push(job.id);
+    else runOne(job, outcomes);
   }
   // One that arrived during the last job still joins this COMMIT.
   if (stopped === null && runExpress()) stopped = 'interactive';
@@ -262,6 +258,15 @@ function failAll(outcomes: JobOutcome[], error: SerializedError): void {
     const o = outcomes[i]!;
     if (o.ok) outcomes[i] = { id: o.id, ok: false, error, runMs: o.runMs };
   }
+}
+
+/** An express job taken in the same breath as a handler ended the transaction: never started. */
+function notRunError(): SerializedError {
+  return serializeError(
+    new StoreError('not run: a job before it in the same batch ended the transaction; retry', {
+      code: 'STORE_HANDLER_ESCAPED',
+    }),
+  );
 }
 
 function escapedError(handler: string): SerializedError {

@@ -19,6 +19,14 @@ const slow = (label: string, ms: number, cls: 'interactive' | 'sync' = 'sync') =
   payload: { label, ms },
 });
 
+/** Passes its savepoint, fails at COMMIT (a deferred foreign key): fails its whole batch. */
+const badCommit = {
+  op: 'test.badCommit',
+  class: 'sync' as const,
+  handler: 'test.badCommit',
+  payload: null,
+};
+
 describe('Writer (real worker thread, real SQLite file)', () => {
   it('commits a batch where one job fails: the failing job alone is rolled back and rejected', async () => {
     const h = await startWriter();
@@ -283,12 +291,7 @@ describe('Writer (real worker thread, real SQLite file)', () => {
     const h = await startWriter();
     try {
       const [bad, good] = await Promise.allSettled([
-        h.writer.write({
-          op: 'test.badCommit',
-          class: 'sync',
-          handler: 'test.badCommit',
-          payload: null,
-        }),
+        h.writer.write(badCommit),
         h.writer.write(log('same-batch')),
       ]);
       assert.equal(bad!.status, 'rejected');
@@ -305,12 +308,7 @@ describe('Writer (real worker thread, real SQLite file)', () => {
   it("fails the user's express write with its batch when that batch's COMMIT fails", async () => {
     const h = await startWriter({ batchMaxMs: 10_000 });
     try {
-      const bad = h.writer.write({
-        op: 'test.badCommit',
-        class: 'sync',
-        handler: 'test.badCommit',
-        payload: null,
-      });
+      const bad = h.writer.write(badCommit);
       const hold = h.writer.write(slow('hold', 60));
       await new Promise((r) => setTimeout(r, 20)); // the batch [badCommit, hold] is running
       const urgent = h.writer.write(log('urgent', 'interactive'));
