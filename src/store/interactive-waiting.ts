@@ -4,7 +4,8 @@
  * The main thread raises it when the user's write arrives behind a batch in flight; the writer
  * thread reads it between jobs and ends the batch there (the jobs not started come back deferred,
  * never lost). So a publish waits for the job running now and one COMMIT, not for the rest of a
- * sync batch's time budget.
+ * sync batch's time budget. (A publish that takes the writer's express lane needs no flag: the
+ * writer finds it on its own port between two jobs; writer.ts, invariant 6.)
  */
 export class InteractiveWaiting {
   readonly buffer: SharedArrayBuffer;

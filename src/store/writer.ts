@@ -65,13 +65,14 @@ export type WriterInit = WriteQueueInit & {
  * 1. Up to WRITER_BATCHES_IN_FLIGHT (2) batches in flight: the one running and the next, already
  *    at the writer thread, so the writer never waits for the main thread between commits. Each
  *    batch is taken when a slot frees, so priorities apply to everything that arrived until then.
- * 2. A caller's promise settles only from the batch result, i.e. after COMMIT (or with the job's
- *    own error); the generation has moved by then.
+ * 2. A caller's promise settles only from the batch result (or the express result, invariant 6),
+ *    i.e. after COMMIT (or with the job's own error); the generation has moved by then.
  * 3. `close()` stops admission, drains every accepted job, then closes the connection.
- * 4. An interactive write that arrives while a batch runs raises a shared flag; the writer thread
- *    ends that batch after the job it is running (writer-batch.ts, invariant 5). The batch that
- *    takes the write has a short time budget (`interactiveBatchMaxMs`), so it commits soon after
- *    it: the user's write waits for one job and two COMMITs, not for two batches' budgets.
+ * 4. An interactive write that arrives while a batch runs, and cannot take the express lane
+ *    (invariant 6), raises a shared flag; the writer thread ends that batch after the job it is
+ *    running (writer-batch.ts, invariant 5). The batch that takes the write has a short time
+ *    budget (`interactiveBatchMaxMs`), so it commits soon after it: the user's write waits for one
+ *    job and two COMMITs, not for two batches' budgets.
  * 5. Write-queue rule 1 (FIFO within a class) holds with a batch sent ahead: when a batch defers
  *    jobs, the batch behind it was built too early and comes back unrun (writer-batch.ts,
  *    invariant 6); the main thread takes nothing new until both are back, then returns the

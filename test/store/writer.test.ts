@@ -395,6 +395,17 @@ describe('Writer (real worker thread, real SQLite file)', () => {
         }),
         undefined,
       );
+      // The same on the express lane: the user's write that cannot cross fails alone, at once.
+      const hold = h.writer.write(slow('hold', 60));
+      await new Promise((r) => setTimeout(r, 20)); // a batch is in flight
+      const err = await h.writer
+        .write({ op: 'x', class: 'interactive', handler: 'test.log', payload: { f: () => 1 } })
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof InvalidInputError, String(err));
+      assert.equal(err.field, 'payload');
+      await h.writer.write(log('after', 'interactive'));
+      await hold;
+      assert.deepEqual(committedLabels(h.file), ['ok', 'hold', 'after']);
     } finally {
       await h.stop();
     }
