@@ -2,12 +2,13 @@
  * The user's write under a sync storm on a busy main thread: how long a publish waits for its
  * COMMIT, with the writer's express lane (writer.ts, invariant 6) and without it, side by side.
  *
- * In a real storm the main thread is busy with libp2p and sync (event-loop lag p99 ~8 ms), and
- * the writer runs sync jobs back to back. Without the lane, a user's write arriving behind a batch
+ * In a real storm the main thread's event loop runs late (lag p99 ~8 ms; there mostly because
+ * its wakeups wait for a core held by the writer, the readers, the peers and the app), and the
+ * writer runs sync jobs back to back. Without the lane, a user's write arriving behind a batch
  * needs the main thread three times before its acknowledgement (read that batch's result, build
- * and send the next one, read its result); with it, once. This bench builds exactly that: sync
- * producers keep the writer saturated, a load on the main thread runs chunks of 1–9 ms (about
- * 80% busy), and the user writes one small row every 25 ms. After a warm-up phase, phases
+ * and send the next one, read its result); with it, once. This bench builds that lateness with a
+ * load on the main thread itself (busy chunks of 1–9 ms, about 80% busy), while sync producers
+ * keep the writer saturated and the user writes one small row every 25 ms. After a warm-up phase, phases
  * alternate between the two settings in ABBA order (fresh database each), so both see the same
  * machine.
  *

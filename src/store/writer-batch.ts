@@ -156,7 +156,6 @@ function runGatedOnWriter(
   if (express.length > 0) options.express!.committed(express, generation);
   const r = result(outcomes, deferred, t0, committed, counters.busy, leaked, generation);
   if (stopped === 'interactive') r.yielded = true;
-  if (express.length > 0) r.expressRan = express.length;
   return r;
 }
 

@@ -61,8 +61,6 @@ export type BatchResult = {
   deferred: number[];
   /** The batch ended early because an interactive write was waiting. */
   yielded?: boolean;
-  /** Express jobs this batch ran (their outcomes went ahead in an ExpressResult). */
-  expressRan?: number;
   /** Nothing ran: the batch was built before an earlier one deferred jobs (invariant 6). */
   stale?: boolean;
   /** BEGIN to COMMIT (or failure), ms. */
