@@ -17,7 +17,7 @@ import { deserializeError } from './writer-errors.ts';
 import { extensionHrefs } from './writer-extensions.ts';
 import type { WriterGate } from './writer-gate.ts';
 import type { WriterMetrics } from './writer-metrics.ts';
-import type { BatchResult, JobOutcome, WorkerReady } from './writer-protocol.ts';
+import type { BatchResult, JobOutcome, WireJob, WorkerReady } from './writer-protocol.ts';
 import { WriterThread } from './writer-thread.ts';
 
 /** What the writers report per job (READERS' OperationTracker satisfies it). */
@@ -178,12 +178,7 @@ export class Writer {
     if (job === undefined) return false;
     let answered: Promise<JobOutcome>;
     try {
-      answered = this.#thread.express({
-        id: job.id,
-        op: job.op,
-        handler: job.handler,
-        payload: job.payload,
-      });
+      answered = this.#thread.express(wireJob(job));
     } catch (cause) {
       this.#reject(
         job,
@@ -308,7 +303,7 @@ export class Writer {
     const sent = batch.some((j) => j.class === 'interactive')
       ? (this.#init.interactiveBatchMaxMs ?? WRITE_BATCH_INTERACTIVE_MAX_MS)
       : (this.#init.batchMaxMs ?? WRITE_BATCH_MAX_MS);
-    const wire = batch.map((j) => ({ id: j.id, op: j.op, handler: j.handler, payload: j.payload }));
+    const wire = batch.map(wireJob);
     let result: BatchResult;
     try {
       result = await this.#thread.run(wire, sent, order);
@@ -411,4 +406,9 @@ export class Writer {
       this.#drained?.();
     }
   }
+}
+
+/** What crosses to the writer thread of a queued job. */
+function wireJob(job: QueuedJob): WireJob {
+  return { id: job.id, op: job.op, handler: job.handler, payload: job.payload };
 }
