@@ -210,9 +210,4 @@ export class AppClient {
       req.end(body);
     });
   }
-
-  /** Whether a GET for this URL changed since last time is known from the 200/304 alone. */
-  lastEtag(key: string, params: Record<string, string>): string | undefined {
-    return this.#etags.get(`${this.#base}/api/${key}?${new URLSearchParams(params)}`)?.etag;
-  }
 }

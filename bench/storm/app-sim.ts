@@ -92,7 +92,7 @@ export class AppSim {
     let navigatedAt = performance.now();
     let lastDiscovery = 0;
     let dirty = true;
-    let seenFeedTag: string | undefined;
+    let seenFeed: unknown;
     while (!this.#stopped) {
       const start = performance.now();
       if (start - navigatedAt >= NAVIGATE_MS) {
@@ -101,11 +101,11 @@ export class AppSim {
         dirty = true;
       }
       // The HTTP cache (ETags) is shared by the windows, as a browser's is; each window still
-      // reloads when the feed moved since IT last looked.
-      await this.#client.get('ListEvents', FEED);
-      const feedTag = this.#client.lastEtag('ListEvents', FEED);
-      if (feedTag !== seenFeedTag) dirty = true;
-      seenFeedTag = feedTag;
+      // reloads when the feed changed since IT last looked. A 304 hands back the cached value
+      // itself, so an unchanged feed is the same object (as a query library's structural sharing).
+      const feed = await this.#client.get('ListEvents', FEED);
+      if (feed !== null && feed !== seenFeed) dirty = true;
+      if (feed !== null) seenFeed = feed;
       if (dirty) {
         cards = await this.#loadSpace(spaces[at]!);
         dirty = false;

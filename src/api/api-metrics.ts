@@ -4,8 +4,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export type ApiMetrics = {
   /** Latency per key and status class (`2xx`, `304`, `4xx`, `5xx`). */
   requestSeconds: Histogram<'key' | 'status'>;
-  /** Answers served as 304 from the generation alone (no database work). */
-  notModified: Counter<'key'>;
+  /** Answers served as 304: `by` generation (no database work) or by an unchanged body (etag.ts). */
+  notModified: Counter<'key' | 'by'>;
   sseClients: Gauge;
   /** Events pushed to SSE clients (counted once per event, not per client). */
   sseEvents: Counter;
@@ -24,8 +24,8 @@ export function apiMetrics(registry: Registry): ApiMetrics {
     }),
     notModified: new Counter({
       name: 'seedling_api_not_modified_total',
-      help: 'GET answers served as 304 Not Modified from the generation, without a query',
-      labelNames: ['key'],
+      help: 'GET answers served as 304 Not Modified: by generation (without a query) or by body (rendered, unchanged)',
+      labelNames: ['key', 'by'],
       registers: [registry],
     }),
     sseClients: new Gauge({

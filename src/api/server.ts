@@ -16,7 +16,14 @@ import type {
 import { type ApiMetrics, apiMetrics, statusClass } from './api-metrics.ts';
 import { debugPage } from './debug-page.ts';
 import { documentLoader } from './document-loader.ts';
-import { etagFor, etagMatches, registerEtagCacheMetrics } from './etag.ts';
+import {
+  bodyDigestOf,
+  etagFor,
+  freshTag,
+  registerEtagCacheMetrics,
+  sameBody,
+  urlDigestOf,
+} from './etag.ts';
 import { EventStreamHub, type EventStreamHubInit } from './event-stream.ts';
 import { httpErrorOf } from './http-errors.ts';
 import { ALL_KEYS } from './keys/all-keys.ts';
@@ -146,13 +153,15 @@ function keyHandler(h: HandlerDeps) {
       reply.header('allow', key.method);
       return reply.code(405).send({ error: `${name} takes ${key.method}, not ${req.method}` });
     }
-    let etag: string | undefined;
+    const ifNoneMatch = req.headers['if-none-match'];
+    let tagged: { generation: number; url: string } | undefined;
     if (key.cacheable && req.method === 'GET') {
       // Generation first (see etag.ts): a write during the query leaves this answer's tag stale.
-      etag = etagFor(h.store.generation.get(), req.url);
-      if (etagMatches(req.headers['if-none-match'], etag)) {
-        h.metrics.notModified.inc({ key: name });
-        return reply.code(304).headers(cacheHeaders(etag)).send();
+      tagged = { generation: h.store.generation.get(), url: urlDigestOf(req.url) };
+      const fresh = freshTag(ifNoneMatch, tagged.generation, tagged.url);
+      if (fresh !== undefined) {
+        h.metrics.notModified.inc({ key: name, by: 'generation' });
+        return reply.code(304).headers(cacheHeaders(fresh)).send();
       }
     }
     const input = req.method === 'GET' ? inputFromQuery(key, req) : inputFromBody(key, req.body);
@@ -173,7 +182,14 @@ function keyHandler(h: HandlerDeps) {
             })
           : toSuperjsonText(await key.run({ ...h, signal: clientGone(reply) }, input));
     // Only a successful answer carries the tag: an error must not be revalidated as current.
-    if (etag) reply.headers(cacheHeaders(etag));
+    if (tagged) {
+      const digest = bodyDigestOf(body);
+      reply.headers(cacheHeaders(etagFor(tagged.generation, tagged.url, digest)));
+      if (sameBody(ifNoneMatch, tagged.url, digest)) {
+        h.metrics.notModified.inc({ key: name, by: 'body' });
+        return reply.code(304).send();
+      }
+    }
     reply.header('content-type', 'application/json; charset=utf-8');
     return reply.send(body);
   };

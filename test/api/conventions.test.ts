@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { etagFor, etagMatches } from '../../src/api/etag.ts';
+import { bodyDigestOf, etagFor, freshTag, sameBody, urlDigestOf } from '../../src/api/etag.ts';
 import { httpErrorOf } from '../../src/api/http-errors.ts';
 import { parseQueryParams } from '../../src/api/query-params.ts';
 import { hmIdInput, timestamp } from '../../src/api/wire-ids.ts';
@@ -81,14 +81,38 @@ describe('errors map to statuses in one place', () => {
 });
 
 describe('ETags', () => {
-  it('change with the generation and the URL and match weakly', () => {
-    const a = etagFor(10, '/api/Query?x=1');
-    assert.notEqual(a, etagFor(11, '/api/Query?x=1'));
-    assert.notEqual(a, etagFor(10, '/api/Query?x=2'));
-    assert.ok(etagMatches(a, a));
-    assert.ok(etagMatches(`"other", ${a.slice(2)}`, a));
-    assert.ok(!etagMatches(etagFor(11, '/api/Query?x=1'), a));
-    assert.ok(!etagMatches(undefined, a));
+  const q1 = urlDigestOf('/api/Query?x=1');
+  const q2 = urlDigestOf('/api/Query?x=2');
+  const body = bodyDigestOf('{"json":{"a":1}}');
+
+  it('name the generation, the URL and the body', () => {
+    const a = etagFor(10, q1, body);
+    assert.match(a, /^W\/"[0-9a-z]+-[\w-]{16}-[\w-]{16}"$/);
+    assert.notEqual(a, etagFor(11, q1, body));
+    assert.notEqual(a, etagFor(10, q2, body));
+    assert.notEqual(a, etagFor(10, q1, bodyDigestOf('{"json":{"a":2}}')));
+    assert.equal(urlDigestOf('/api/Query?x=1'), q1, 'the same URL, the same digest (cached)');
+  });
+
+  it('step 1: a tag of this URL at the current generation is fresh, weak or strong, in a list', () => {
+    const a = etagFor(10, q1, body);
+    assert.equal(freshTag(a, 10, q1), a);
+    assert.equal(freshTag(`"other", ${a.slice(2)}`, 10, q1), a);
+    assert.equal(freshTag(a, 11, q1), undefined, 'the generation moved');
+    assert.equal(freshTag(a, 10, q2), undefined, 'another URL');
+    assert.equal(freshTag(undefined, 10, q1), undefined);
+    assert.equal(freshTag('*', 10, q1), undefined, '`*` is answered with the rendered tag');
+  });
+
+  it('step 2: after the generation moved, the same body of the same URL still matches', () => {
+    const old = etagFor(10, q1, body);
+    assert.ok(sameBody(old, q1, body));
+    assert.ok(sameBody(`W/"x", ${old}`, q1, body));
+    assert.ok(!sameBody(old, q1, bodyDigestOf('{"json":{"a":2}}')), 'the body changed');
+    assert.ok(!sameBody(etagFor(10, q2, body), q1, body), 'a tag of another URL never matches');
+    assert.ok(sameBody('*', q1, body));
+    assert.ok(!sameBody(undefined, q1, body));
+    assert.ok(!sameBody('"garbage"', q1, body));
   });
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import superjson from 'superjson';
-import { makeDocument, testKey } from '../fixtures/blob-factory.ts';
+import { BASE_TS, makeDocument, testKey } from '../fixtures/blob-factory.ts';
 import { publishBody, request, startTestNode, type TestNode } from './helpers.ts';
 
 /** ETag/304 without database work, SSE of new events, 503 + Retry-After, /metrics and /debug. */
@@ -37,6 +37,37 @@ describe('live API behaviour', () => {
     const moved = await node.get('ListEvents', params, { 'if-none-match': etag });
     assert.equal(moved.status, 200);
     assert.notEqual(moved.headers.get('etag'), etag);
+  });
+
+  it('a card untouched by writes elsewhere stays 304 by its body; a change to it answers 200', async () => {
+    const params = { id: `hm://${alice.accountId}/one` };
+    const first = await node.get('ResourceMetadata', params);
+    assert.equal(first.status, 200);
+    const etag = first.headers.get('etag')!;
+    // A write elsewhere moves the generation: the card is rendered again, and its body is the same.
+    const other = makeDocument(alice, { path: '/elsewhere', changes: 1 });
+    assert.equal((await node.post('PublishBlobs', publishBody(other.all))).status, 200);
+    const byBody = await node.get('ResourceMetadata', params, { 'if-none-match': etag });
+    assert.equal(byBody.status, 304);
+    assert.equal(byBody.text, '');
+    const renewed = byBody.headers.get('etag')!;
+    assert.notEqual(renewed, etag, 'the new tag names the new generation');
+    assert.equal(await notModifiedOf('ResourceMetadata', 'body'), 1);
+    // The renewed tag is fresh by generation: no render at all.
+    const byGeneration = await node.get('ResourceMetadata', params, { 'if-none-match': renewed });
+    assert.equal(byGeneration.status, 304);
+    assert.equal(await notModifiedOf('ResourceMetadata', 'generation'), 1);
+    // A new version of the card itself: 200 with the new body.
+    const renamed = makeDocument(alice, {
+      path: '/one',
+      changes: 1,
+      title: 'Renamed',
+      ts: BASE_TS + 86_400_000,
+    });
+    assert.equal((await node.post('PublishBlobs', publishBody(renamed.all))).status, 200);
+    const changed = await node.get('ResourceMetadata', params, { 'if-none-match': renewed });
+    assert.equal(changed.status, 200);
+    assert.match(changed.text, /Renamed/);
   });
 
   it('SSE pushes each new event once to every connected client, from one shared poller', async () => {
@@ -138,8 +169,10 @@ async function readsOf(handler: string): Promise<number> {
   return values.filter((v) => v.labels.handler === handler).reduce((sum, v) => sum + v.value, 0);
 }
 
-async function notModifiedOf(key: string): Promise<number> {
+async function notModifiedOf(key: string, by?: 'generation' | 'body'): Promise<number> {
   const metric = node.registry.getSingleMetric('seedling_api_not_modified_total');
   const { values } = await metric!.get();
-  return values.filter((v) => v.labels.key === key).reduce((sum, v) => sum + v.value, 0);
+  return values
+    .filter((v) => v.labels.key === key && (by === undefined || v.labels.by === by))
+    .reduce((sum, v) => sum + v.value, 0);
 }
