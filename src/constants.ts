@@ -45,7 +45,7 @@ export const WRITER_BATCHES_IN_FLIGHT = 2;
  * The express lane: a user's write that arrives while a batch is in flight goes straight to the
  * writer thread, which runs it right after its running job, inside that batch's transaction, so
  * its acknowledgement needs the busy main thread once instead of three times (bench/user-write.ts:
- * ack p99 9.3–9.5 ms against 15.7–17.2 without it, p50 0.4 against 4.8–5.0). false = every
+ * ack p99 9.3–9.6 ms against 15.7–17.2 without it, p50 0.4 against 4.8–5.4). false = every
  * interactive write waits for the next batch.
  */
 export const WRITER_EXPRESS_LANE = true;

@@ -104,8 +104,10 @@ export class AppSim {
       // reloads when the feed changed since IT last looked. A 304 hands back the cached value
       // itself, so an unchanged feed is the same object (as a query library's structural sharing).
       const feed = await this.#client.get('ListEvents', FEED);
-      if (feed !== null && feed !== seenFeed) dirty = true;
-      if (feed !== null) seenFeed = feed;
+      if (feed !== null && feed !== seenFeed) {
+        dirty = true;
+        seenFeed = feed;
+      }
       if (dirty) {
         cards = await this.#loadSpace(spaces[at]!);
         dirty = false;

@@ -185,11 +185,7 @@ export class WriteQueue {
     this.#takeFrom(this.#interactive, batch, budget, budget.slots);
     this.#admitBlocked();
     const now = this.#now();
-    for (const job of batch) {
-      if (job.taken) continue; // a deferred job's wait was observed the first time
-      job.taken = true;
-      this.#metrics.waitOf[job.class].observe((now - job.enqueuedAt) / 1000);
-    }
+    for (const job of batch) this.#markTaken(job, now);
     return batch;
   }
 
@@ -222,9 +218,15 @@ export class WriteQueue {
   takeExpress(): QueuedJob | undefined {
     if (this.#interactive.length !== 1) return undefined;
     const job = this.#interactive.shift()!;
-    job.taken = true;
-    this.#metrics.waitOf.interactive.observe((this.#now() - job.enqueuedAt) / 1000);
+    this.#markTaken(job, this.#now());
     return job;
+  }
+
+  /** Observes a job's queue wait once (a deferred job's wait was observed the first time). */
+  #markTaken(job: QueuedJob, now: number): void {
+    if (job.taken) return;
+    job.taken = true;
+    this.#metrics.waitOf[job.class].observe((now - job.enqueuedAt) / 1000);
   }
 
   /** Nothing waits in any class. */
