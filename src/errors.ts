@@ -50,6 +50,24 @@ export class OverloadError extends SeedlingError {
   }
 }
 
+/** Another store (in this process or another) holds the database; store-lock.ts. */
+export class StoreInUseError extends SeedlingError {
+  readonly holder: { pid?: number; host?: string; since?: string } | undefined;
+
+  constructor(path: string, holder?: { pid?: number; host?: string; since?: string }) {
+    const who =
+      holder?.pid !== undefined
+        ? ` (pid ${holder.pid}${holder.host ? ` on ${holder.host}` : ''}${holder.since ? `, since ${holder.since}` : ''})`
+        : '';
+    super(
+      'STORE_IN_USE',
+      `database ${path} is in use by another Seedling node${who}; stop that node first, or give this one another data directory`,
+    );
+    this.name = 'StoreInUseError';
+    this.holder = holder;
+  }
+}
+
 /** The component was closed (or is closing) and takes no new work. */
 export class ClosedError extends SeedlingError {
   constructor(what: string) {

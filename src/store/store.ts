@@ -8,6 +8,7 @@ import { DirectWriter } from './direct-writer.ts';
 import { Generation } from './generation.ts';
 import { MainLookups } from './main-lookups.ts';
 import { ReaderPool, type ReadLane } from './reader-pool.ts';
+import { StoreLock } from './store-lock.ts';
 import { SyncHold } from './sync-hold.ts';
 import type { WriteJob, WriteQueueInit } from './write-queue.ts';
 import { Writer } from './writer.ts';
@@ -103,7 +104,9 @@ export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store
   const gate = new WriterGate();
   const metrics = createWriterMetrics(deps.registry);
   const mode = init.mode ?? 'queued';
-  const started: { close(): Promise<void> }[] = [];
+  // First, so a second store on the file fails before it starts a thread (store-lock.ts).
+  const lock = StoreLock.acquire(init.path);
+  const started: { close(): Promise<void> }[] = [{ close: async () => lock.release() }];
   try {
     // Rule 8 of write-queue.ts: bound by the checkpointer, which starts after the writer.
     let backlog = (): number => 0;
@@ -161,7 +164,7 @@ export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store
       ...readers.workerThreads(),
       ...checkpointer.workerThreads(),
     ]);
-    return facade(init.path, mode, generation, writer, readers, checkpointer, lookups);
+    return facade(init.path, mode, generation, writer, readers, checkpointer, lookups, lock);
   } catch (err) {
     for (const part of started.reverse()) await part.close().catch(() => {});
     throw err;
@@ -247,6 +250,7 @@ function facade(
   readers: ReaderPool,
   checkpointer: Checkpointer,
   lookups: MainLookups,
+  lock: StoreLock,
 ): Store {
   let closing: Promise<void> | undefined;
   return {
@@ -267,10 +271,14 @@ function facade(
     appActiveWithin: (ms) => readers.appActiveWithin(ms),
     close() {
       closing ??= (async () => {
-        await writer.close();
-        lookups.close();
-        await readers.close();
-        await checkpointer.stop();
+        try {
+          await writer.close();
+          lookups.close();
+          await readers.close();
+          await checkpointer.stop();
+        } finally {
+          lock.release();
+        }
       })();
       return closing;
     },

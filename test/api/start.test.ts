@@ -96,38 +96,75 @@ describe('startNode', () => {
   });
 });
 
+/** Spawns `seedling start` on `dir` (no p2p, any free port). */
+function spawnStart(dir: string) {
+  return spawn(
+    process.execPath,
+    ['src/cli/main.ts', 'start', '--data', dir, '--http', '127.0.0.1:0', '--no-p2p'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
+
+/** The API URL a started child prints. */
+function listenUrl(child: ReturnType<typeof spawnStart>): Promise<string> {
+  let out = '';
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listen line: ${out}`)), 20_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /HTTP API on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', () => reject(new Error(`exited early: ${out}`)));
+  });
+}
+
+function exitCode(
+  child: ReturnType<typeof spawnStart>,
+  signal?: NodeJS.Signals,
+): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    child.on('exit', (c) => resolve(c));
+    if (signal) child.kill(signal);
+  });
+}
+
 describe('seedling start (process)', () => {
   it('logs where it listens and exits 0 on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'seedling-start-'));
-    const child = spawn(
-      process.execPath,
-      ['src/cli/main.ts', 'start', '--data', dir, '--http', '127.0.0.1:0', '--no-p2p'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawnStart(dir);
     try {
-      let out = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no listen line: ${out}`)), 20_000);
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const m = /HTTP API on (http:\/\/\S+)/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]!);
-          }
-        });
-        child.on('exit', () => reject(new Error(`exited early: ${out}`)));
-      });
+      const url = await listenUrl(child);
       const res = await fetch(`${url}/api/ListEvents`);
       assert.equal(res.status, 200);
-      const code = await new Promise<number | null>((resolve) => {
-        child.on('exit', (c) => resolve(c));
-        child.kill('SIGTERM');
-      });
-      assert.equal(code, 0);
+      assert.equal(await exitCode(child, 'SIGTERM'), 0);
       assert.ok(existsSync(join(dir, 'seedling.db')));
     } finally {
       child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a data directory another node runs on, and leaves that node serving', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seedling-start-'));
+    const first = spawnStart(dir);
+    let second: ReturnType<typeof spawnStart> | undefined;
+    try {
+      const url = await listenUrl(first);
+      second = spawnStart(dir);
+      let stderr = '';
+      second.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      assert.equal(await exitCode(second), 1);
+      assert.match(stderr, /STORE_IN_USE/);
+      assert.match(stderr, new RegExp(`in use by another Seedling node \\(pid ${first.pid}`));
+      assert.equal((await fetch(`${url}/api/ListEvents`)).status, 200);
+    } finally {
+      first.kill('SIGKILL');
+      second?.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   });
