@@ -32,7 +32,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    // Name the file: "file is not a database" alone does not say which one.
+    throw new StoreError(`open database ${path}`, { cause: err, code: 'STORE_OPEN_FAILED' });
   }
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -97,10 +98,10 @@ describe('startNode', () => {
 });
 
 /** Spawns `seedling start` on `dir` (no p2p, any free port). */
-function spawnStart(dir: string) {
+function spawnStart(dir: string, http = '127.0.0.1:0') {
   return spawn(
     process.execPath,
-    ['src/cli/main.ts', 'start', '--data', dir, '--http', '127.0.0.1:0', '--no-p2p'],
+    ['src/cli/main.ts', 'start', '--data', dir, '--http', http, '--no-p2p'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
 }
@@ -165,6 +166,25 @@ describe('seedling start (process)', () => {
     } finally {
       first.kill('SIGKILL');
       second?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the --http flag when its port is taken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seedling-start-'));
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const { port } = taken.address() as AddressInfo;
+    const child = spawnStart(dir, `127.0.0.1:${port}`);
+    try {
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      assert.equal(await exitCode(child), 1);
+      assert.match(stderr, /\[HTTP_ADDRESS_IN_USE\] 127\.0\.0\.1:\d+ is already in use/);
+      assert.match(stderr, /give another --http HOST:PORT/);
+    } finally {
+      child.kill('SIGKILL');
+      taken.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

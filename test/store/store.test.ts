@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -164,6 +165,32 @@ describe('openStore', () => {
         openStore({ registry: new Registry() }, { path: tmp.file, extensions: [conflict] }),
         (e: unknown) => e instanceof StoreError && e.code === 'STORE_MIGRATION_CONFLICT',
       );
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('refuses a file that is not a database, naming it, and leaves its bytes alone', async () => {
+    const tmp = tempDir();
+    try {
+      const bytes = new TextEncoder().encode('not a database; '.repeat(64));
+      writeFileSync(tmp.file, bytes);
+      await assert.rejects(
+        openStore({ registry: new Registry() }, { path: tmp.file, readerThreads: 1 }),
+        (e: unknown) =>
+          e instanceof StoreError &&
+          e.code === 'STORE_OPEN_FAILED' &&
+          e.message.includes(`open database ${tmp.file}`) &&
+          e.message.includes('file is not a database'),
+      );
+      assert.deepEqual(new Uint8Array(readFileSync(tmp.file)), bytes);
+      // The failed open released its lock: the file can be replaced and opened at once.
+      rmSync(tmp.file);
+      const store = await openStore(
+        { registry: new Registry() },
+        { path: tmp.file, readerThreads: 1 },
+      );
+      await store.close();
     } finally {
       tmp.cleanup();
     }

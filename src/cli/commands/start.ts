@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { API_DEFAULT_HOST, API_DEFAULT_PORT, NODE_DEFAULT_DATA_DIR } from '../../constants.ts';
+import { SeedlingError } from '../../errors.ts';
 import { type Command, UsageError } from '../command.ts';
 
 const usage = `Usage: seedling start [options]
@@ -124,6 +125,16 @@ async function run(args: string[]): Promise<number> {
       engine: { maxBytesPerSec: options.syncMaxBytesPerSec },
     },
     log,
+  }).catch((err: unknown) => {
+    // The default port is fixed, so a second node (another --data) meets the first one's port.
+    if ((err as { code?: unknown }).code === 'EADDRINUSE') {
+      throw new SeedlingError(
+        'HTTP_ADDRESS_IN_USE',
+        `${options.host}:${options.port} is already in use by another program; give another --http HOST:PORT (port 0 picks a free one)`,
+        { cause: err },
+      );
+    }
+    throw err;
   });
   process.stdout.write(`seedling: data in ${options.dataDir}\n`);
   process.stdout.write(`seedling: HTTP API on ${node.url} (metrics ${node.url}/metrics)\n`);
