@@ -66,6 +66,8 @@ const CODE_STATUS: Record<string, number> = {
   READ_ABORTED: 503,
   DISCOVERY_UNAVAILABLE: 503,
   DOMAINS_UNAVAILABLE: 503,
+  // The disk is full: the server cannot store the request's data (RFC 4918's 507), not a bug.
+  STORE_FULL: 507,
 };
 
 function fromCode(err: SeedlingError): HttpError {

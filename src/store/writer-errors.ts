@@ -37,6 +37,17 @@ export function isBusyError(err: unknown): boolean {
   return err instanceof Error && /database is locked|SQLITE_BUSY/i.test(err.message);
 }
 
+/** SQLITE_FULL (13): the disk holding the database (or its WAL) is full. */
+export function isFullError(err: unknown): boolean {
+  const code = sqliteErrcode(err);
+  if (code !== undefined) return (code & 0xff) === 13;
+  return err instanceof Error && /database or disk is full|SQLITE_FULL/i.test(err.message);
+}
+
+/** What a user can do about a full disk, added to the failed write's message. */
+const FULL_HINT =
+  'the disk holding the database is full; free space on it, and writes succeed again without a restart';
+
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof SeedlingError) {
     const field = (err as { field?: unknown }).field;
@@ -49,7 +60,11 @@ export function serializeError(err: unknown): SerializedError {
   }
   const errcode = sqliteErrcode(err);
   const message = err instanceof Error ? err.message : String(err);
-  const code = isBusyError(err) ? 'STORE_BUSY' : 'STORE_JOB_FAILED';
+  const code = isBusyError(err)
+    ? 'STORE_BUSY'
+    : isFullError(err)
+      ? 'STORE_FULL'
+      : 'STORE_JOB_FAILED';
   return { name: 'StoreError', code, message, ...(errcode !== undefined ? { errcode } : {}) };
 }
 
@@ -65,8 +80,12 @@ const CLASSES: Record<string, { prototype: object }> = {
 
 /** Rebuilds the error on the caller's side; `what` names the job for errors that were not ours. */
 export function deserializeError(e: SerializedError, what: string): Error {
-  if (e.name === 'StoreError' && (e.code === 'STORE_JOB_FAILED' || e.code === 'STORE_BUSY')) {
-    const cause = Object.assign(new Error(e.message), { errcode: e.errcode });
+  if (
+    e.name === 'StoreError' &&
+    (e.code === 'STORE_JOB_FAILED' || e.code === 'STORE_BUSY' || e.code === 'STORE_FULL')
+  ) {
+    const message = e.code === 'STORE_FULL' ? `${e.message} (${FULL_HINT})` : e.message;
+    const cause = Object.assign(new Error(message), { errcode: e.errcode });
     return new StoreError(what, { cause, code: e.code });
   }
   const err = new SeedlingError(e.code, e.message);

@@ -67,6 +67,8 @@ describe('errors map to statuses in one place', () => {
     assert.equal(overload.retryAfterS, 3);
     assert.equal(httpErrorOf(new StoreError('write')).status, 500);
     assert.equal(httpErrorOf(new TypeError('x')).status, 500);
+    const full = httpErrorOf(new StoreError('api.PublishBlobs', { code: 'STORE_FULL' }));
+    assert.deepEqual([full.status, full.bug], [507, false]);
   });
 
   it('maps errors that lost their class crossing a thread by code and name', () => {
@@ -77,6 +79,8 @@ describe('errors map to statuses in one place', () => {
     assert.equal(httpErrorOf(cloned).status, 400);
     const over = Object.assign(new Error('full'), { code: 'OVERLOADED', retryAfterMs: 900 });
     assert.deepEqual([httpErrorOf(over).status, httpErrorOf(over).retryAfterS], [503, 1]);
+    const full = Object.assign(new Error('database or disk is full'), { code: 'STORE_FULL' });
+    assert.equal(httpErrorOf(full).status, 507);
   });
 });
 

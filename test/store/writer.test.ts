@@ -471,4 +471,52 @@ describe('Writer (real worker thread, real SQLite file)', () => {
     assert.ok(labels.includes('bg'));
     await h.stop();
   });
+
+  it('fails a write on a full disk with STORE_FULL and a hint, keeps what was stored, and writes again once there is room', async () => {
+    const h = await startWriter();
+    const put = (k: string, v: string) =>
+      h.writer.write({
+        op: `test.put.${k}`,
+        class: 'interactive',
+        handler: 'test.put',
+        payload: { k, v },
+      });
+    const maxPages = (pages: number) =>
+      h.writer.write<number>({
+        op: 'test.maxPages',
+        class: 'interactive',
+        handler: 'test.maxPages',
+        payload: { pages },
+      });
+    try {
+      await put('kept', 'stored before the disk filled');
+      // SQLite clamps the cap to the pages in use: from here, a write that needs a page meets SQLITE_FULL.
+      await maxPages(1);
+      const big = 'x'.repeat(256 * 1024);
+      await assert.rejects(put('big', big), (err: unknown) => {
+        assert.ok(err instanceof StoreError);
+        assert.equal(err.code, 'STORE_FULL');
+        assert.match(err.message, /database or disk is full/);
+        assert.match(err.message, /free space on it, and writes succeed again without a restart/);
+        return true;
+      });
+      await maxPages(1_000_000);
+      await put('big', big);
+      const db = new DatabaseSync(h.file, { readOnly: true });
+      try {
+        const rows = db.prepare('SELECT k, length(v) AS n FROM kv ORDER BY k').all();
+        assert.deepEqual(
+          rows.map((r) => [r.k, r.n]),
+          [
+            ['big', big.length],
+            ['kept', 'stored before the disk filled'.length],
+          ],
+        );
+      } finally {
+        db.close();
+      }
+    } finally {
+      await h.stop();
+    }
+  });
 });
