@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { type ApiServer, apiStoreExtension, createApiServer } from './api/server.ts';
 import { registerKeyCacheMetrics } from './blob/principal.ts';
 import { API_DEFAULT_HOST, API_DEFAULT_PORT, NODE_DATABASE_FILE } from './constants.ts';
+import { SeedlingError } from './errors.ts';
 import { registerIndexMetrics } from './index/index-metrics.ts';
 import type { SiteConfig } from './net/domain-check.ts';
 import { DomainChecker, type DomainCheckerInit } from './net/domain-checker.ts';
@@ -84,7 +85,7 @@ export async function startNode(init: NodeInit): Promise<SeedlingNodeHandle> {
   const registry = createRegistry();
   const tracker = new OperationTracker({ registry });
   const loopLag = new EventLoopLag({ registry });
-  mkdirSync(init.dataDir, { recursive: true });
+  makeDataDir(init.dataDir);
   const store = await openStore(
     { registry, tracker, log },
     { ...init.store, path: join(init.dataDir, NODE_DATABASE_FILE), extensions: NODE_EXTENSIONS },
@@ -156,6 +157,26 @@ export async function startNode(init: NodeInit): Promise<SeedlingNodeHandle> {
   } catch (err) {
     await closeAll();
     throw err;
+  }
+}
+
+/** Creates the data directory; a file in the way, or no permission, is said in words. */
+function makeDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'a file is in the way (it must be a directory)'
+        : (cause as Error).message;
+    throw new SeedlingError(
+      'DATA_DIR_UNUSABLE',
+      `cannot use ${dir} as the data directory: ${why}`,
+      {
+        cause,
+      },
+    );
   }
 }
 

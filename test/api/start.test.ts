@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { UsageError } from '../../src/cli/command.ts';
 import { parseHostPort, parseStartArgs } from '../../src/cli/commands/start.ts';
 import { API_DEFAULT_PORT } from '../../src/constants.ts';
+import { SeedlingError } from '../../src/errors.ts';
 import { startNode } from '../../src/node.ts';
 
 describe('seedling start arguments', () => {
@@ -133,6 +134,29 @@ function exitCode(
     if (signal) child.kill(signal);
   });
 }
+
+describe('startNode on a bad data directory', () => {
+  it('says a file is in the way, for the directory and for a path below a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seedling-node-'));
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a directory');
+    try {
+      for (const dataDir of [file, join(file, 'below')]) {
+        await assert.rejects(
+          startNode({ dataDir, http: { port: 0 }, p2p: false }),
+          (err: unknown) =>
+            err instanceof SeedlingError &&
+            err.code === 'DATA_DIR_UNUSABLE' &&
+            err.message ===
+              `cannot use ${dataDir} as the data directory: a file is in the way (it must be a directory)`,
+        );
+      }
+      assert.equal(readFileSync(file, 'utf8'), 'not a directory');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('seedling start (process)', () => {
   it('logs where it listens and exits 0 on SIGTERM', async () => {
