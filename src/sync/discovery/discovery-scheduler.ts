@@ -7,7 +7,7 @@ import {
   DISCOVERY_RESULT_TTL_MS,
   DISCOVERY_WORKERS,
 } from '../../constants.ts';
-import { ClosedError } from '../../errors.ts';
+import { ClosedError, StoreError } from '../../errors.ts';
 import type { PullResult } from '../sync-engine.ts';
 import {
   type DiscoveryRequest,
@@ -27,6 +27,8 @@ import { choosePeerTiers, type PeerChoiceInit } from './peer-choice.ts';
  *    interest for DISCOVERY_INTEREST_TTL_MS is cancelled (state `expired`). Background tasks run out.
  * 4. Peers are asked in tiers (peer-choice.ts); the next tier only while something is owed: the
  *    wanted version is not stored yet, or (no version wanted) no peer has answered.
+ * 5. A pull that fails on this node's side (its store: a full disk; its shutdown) fails the task
+ *    with that error at once: no peer is asked after it, and no peer is counted as failed.
  */
 
 export type DiscoveryPeers<P> = {
@@ -228,8 +230,16 @@ export class DiscoveryScheduler<P> {
       this.#init,
     );
     let owed = true;
+    let localFailure: unknown;
     for (const tier of tiers) {
-      await mapLimit(tier, this.#init.peerParallelism, (peer) => this.#askPeer(task, peer));
+      await mapLimit(tier, this.#init.peerParallelism, (peer) =>
+        localFailure === undefined
+          ? this.#askPeer(task, peer).catch((err: unknown) => {
+              localFailure = err;
+            })
+          : Promise.resolve(),
+      );
+      if (localFailure !== undefined) throw localFailure; // the task fails with it (#start)
       task.abort.signal.throwIfAborted();
       owed = await this.#owed(task);
       if (!owed) break;
@@ -252,6 +262,9 @@ export class DiscoveryScheduler<P> {
       task.progress.peersOk++;
       this.#deps.peers.recordOutcome?.(peer, true);
     } catch (err) {
+      // This node's own failure (its store full or closing) is no peer's fault: blaming the peer
+      // would back it off, and the next peer would fail the same way. It ends the task (invariant 5).
+      if (isLocalFailure(err)) throw err;
       task.progress.peersFailed++;
       task.progress.lastError = err instanceof Error ? err.message : String(err);
       this.#deps.peers.recordOutcome?.(peer, false);
@@ -306,6 +319,11 @@ export class DiscoveryScheduler<P> {
     const snapshot = task.snapshot();
     for (const listener of this.#listeners) listener(snapshot);
   }
+}
+
+/** A failure of this node rather than of the peer asked: its store (full disk, a bug) or its shutdown. */
+function isLocalFailure(err: unknown): boolean {
+  return err instanceof StoreError || err instanceof ClosedError;
 }
 
 async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
+import { StoreError } from '../../../src/errors.ts';
 import {
   type DiscoveryInit,
   DiscoveryScheduler,
@@ -25,9 +26,12 @@ function setup(
     pullMs?: number;
     /** Delay of each local version lookup (a lookup queued behind other reads). */
     versionMs?: number;
+    /** Thrown by every pull, as this node's store throws it (e.g. a full disk). */
+    localFailure?: Error;
   } & DiscoveryInit = {},
 ) {
   const asked: string[] = [];
+  const outcomes: [string, boolean][] = [];
   let hasWanted = false;
   const result: PullResult = {
     rounds: 1,
@@ -46,6 +50,7 @@ function setup(
         asked.push(peer);
         await new Promise((r) => setTimeout(r, opts.pullMs ?? 2));
         signal.throwIfAborted();
+        if (opts.localFailure) throw opts.localFailure;
         if (opts.failing?.has(peer)) throw new Error(`${peer} is down`);
         if (opts.delivers?.has(peer)) hasWanted = true;
         return result;
@@ -55,6 +60,7 @@ function setup(
         connected: () => opts.connected ?? [],
         cold: (limit, exclude) => (opts.cold ?? []).filter((p) => !exclude.has(p)).slice(0, limit),
         keyOf: (p) => p,
+        recordOutcome: (p, ok) => outcomes.push([p, ok]),
       },
       local: {
         version: async () => {
@@ -66,7 +72,7 @@ function setup(
     },
     opts,
   );
-  return { scheduler, asked };
+  return { scheduler, asked, outcomes };
 }
 
 const many = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -136,6 +142,25 @@ describe('DiscoveryScheduler', () => {
     assert.ok(t.asked.includes('c0') && t.asked.includes('cold0'));
     assert.equal(done?.state, 'done', 'peers answered, even though the version was not found');
     assert.equal(done?.lastError, 'wanted version not found');
+  });
+
+  it('fails at once on a local store failure (full disk), asking no further peer and blaming none', async () => {
+    const full = new StoreError('sync.persist (sync)', {
+      code: 'STORE_FULL',
+      cause: new Error('database or disk is full'),
+    });
+    const t = setup({ authorities: ['site'], connected: many('peer', 10), localFailure: full });
+    const done = await t.scheduler.settled(t.scheduler.discover({ iri: IRI }).key);
+    assert.equal(done?.state, 'failed');
+    assert.match(done?.lastError ?? '', /database or disk is full/);
+    assert.deepEqual(t.asked, ['site'], 'the next tier is not asked');
+    assert.deepEqual(t.outcomes, [], 'no peer is recorded as failed');
+    assert.equal(done?.peersFailed, 0);
+    // A peer's own failure still counts against it, and the next tier is asked.
+    const down = setup({ authorities: ['site'], connected: ['peer'], failing: new Set(['site']) });
+    await down.scheduler.settled(down.scheduler.discover({ iri: IRI }).key);
+    assert.deepEqual(down.outcomes[0], ['site', false]);
+    assert.ok(down.asked.includes('peer'));
   });
 
   it('fails clearly when no peer is known at all', async () => {
