@@ -59,7 +59,12 @@ export class StoreLock {
       return new StoreLock(path, db);
     } catch (err) {
       db.close();
-      throw err;
+      if (err instanceof StoreInUseError) throw err;
+      // Not a lock conflict: the file itself is unusable. No node can be holding a file SQLite
+      // cannot lock, so removing it is safe; doing that unasked is not, if a person put it there.
+      throw new StoreError(`use lock file ${path} (if it is damaged, delete it and start again)`, {
+        cause: err,
+      });
     }
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -119,6 +120,15 @@ describe('one store per database file', () => {
       lock.release();
       assert.equal(lock.held, false);
       StoreLock.acquire(tmp.file).release();
+      writeFileSync(`${tmp.file}-lock`, 'garbage, not a database '.repeat(100));
+      assert.throws(
+        () => StoreLock.acquire(tmp.file),
+        (err: unknown) =>
+          err instanceof StoreError &&
+          !(err instanceof StoreInUseError) &&
+          err.message.startsWith(`use lock file ${tmp.file}-lock (if it is damaged, delete it`) &&
+          /not a database/.test(err.message),
+      );
       const missing = join(tmp.dir, 'no-such-dir', 'store.sqlite');
       assert.throws(
         () => StoreLock.acquire(missing),
