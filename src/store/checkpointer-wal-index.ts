@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { KeptOpenFile } from './kept-open-file.ts';
 
 /**
  * The live state of a WAL, read from the wal-index header in `<db>-shm` (SQLite's documented
@@ -18,39 +18,47 @@ export type WalIndexState = {
 };
 
 const HEADER_BYTES = 100;
-const buffer = Buffer.alloc(HEADER_BYTES);
 
 /**
- * Reads the wal-index header; `undefined` when there is no `-shm` file, it is not initialised, or
- * the two header copies disagree (a writer is updating it at this instant: ask again later).
+ * Reads one database's wal-index header through a descriptor of `-shm` kept open
+ * (kept-open-file.ts says why closing it would drop SQLite's locks): `close()` only once every
+ * connection of this process to the database is closed.
  */
-export function readWalIndex(dbPath: string): WalIndexState | undefined {
-  let fd: number;
-  try {
-    fd = openSync(`${dbPath}-shm`, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    if (readSync(fd, buffer, 0, HEADER_BYTES, 0) < HEADER_BYTES) return undefined;
-  } finally {
-    closeSync(fd);
-  }
-  // Both copies of the header must match (SQLite writes copy 2 then copy 1).
-  if (buffer.compare(buffer, 0, 48, 48, 96) !== 0) return undefined;
-  if (buffer[12] !== 1) return undefined; // isInit
-  // Native byte order; every platform Node supports here is little-endian.
-  const szPage = buffer.readUInt16LE(14);
-  return {
-    change: buffer.readUInt32LE(8),
-    mxFrame: buffer.readUInt32LE(16),
-    nBackfill: buffer.readUInt32LE(96),
-    pageSize: szPage === 1 ? 65_536 : szPage,
-  };
-}
+export class WalIndexReader {
+  readonly #shm: KeptOpenFile;
+  readonly #buffer = Buffer.alloc(HEADER_BYTES);
 
-/** Bytes of WAL not yet copied into the database, now (0 when unknown). */
-export function walBacklogBytes(dbPath: string): number {
-  const s = readWalIndex(dbPath);
-  return s ? Math.max(0, s.mxFrame - s.nBackfill) * s.pageSize : 0;
+  constructor(dbPath: string) {
+    this.#shm = new KeptOpenFile(`${dbPath}-shm`);
+  }
+
+  /**
+   * The header now; `undefined` when there is no `-shm` file, it is not initialised, or the two
+   * header copies disagree (a writer is updating it at this instant: ask again later).
+   */
+  read(): WalIndexState | undefined {
+    const buffer = this.#buffer;
+    if (this.#shm.read(buffer, 0) < HEADER_BYTES) return undefined;
+    // Both copies of the header must match (SQLite writes copy 2 then copy 1).
+    if (buffer.compare(buffer, 0, 48, 48, 96) !== 0) return undefined;
+    if (buffer[12] !== 1) return undefined; // isInit
+    // Native byte order; every platform Node supports here is little-endian.
+    const szPage = buffer.readUInt16LE(14);
+    return {
+      change: buffer.readUInt32LE(8),
+      mxFrame: buffer.readUInt32LE(16),
+      nBackfill: buffer.readUInt32LE(96),
+      pageSize: szPage === 1 ? 65_536 : szPage,
+    };
+  }
+
+  /** Bytes of WAL not yet copied into the database, now (0 when unknown). */
+  backlogBytes(): number {
+    const s = this.read();
+    return s ? Math.max(0, s.mxFrame - s.nBackfill) * s.pageSize : 0;
+  }
+
+  close(): void {
+    this.#shm.close();
+  }
 }

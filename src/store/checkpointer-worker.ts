@@ -38,11 +38,12 @@
  *
  * Every result goes to the main thread as a `CheckpointReport`, which turns it into metrics.
  */
-import { closeSync, fsyncSync, openSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CHECKPOINT_POLL_MS, SYNC_HOLD_MAX_MS } from '../constants.ts';
-import { readWalIndex } from './checkpointer-wal-index.ts';
+import { WalIndexReader } from './checkpointer-wal-index.ts';
+import { KeptOpenFile } from './kept-open-file.ts';
 import { openDatabase } from './open-database.ts';
 import { SyncHold } from './sync-hold.ts';
 import { GATE_CHECKPOINTER, WriterGate } from './writer-gate.ts';
@@ -93,6 +94,10 @@ const port = parentPort;
 if (!port) throw new Error('checkpointer-worker must run in a worker thread');
 
 let db: DatabaseSync | undefined;
+/** Kept open until the thread stops, after its connection (kept-open-file.ts: closing drops SQLite's locks). */
+const walIndex = new WalIndexReader(data.path);
+const walFile = new KeptOpenFile(`${data.path}-wal`);
+const dbFile = new KeptOpenFile(data.path);
 let timer: NodeJS.Timeout | undefined;
 let pageSize = 4096;
 /** Commit counter of the wal-index at the previous tick, to tell an idle writer (step 3a). */
@@ -188,7 +193,7 @@ function tick(): void {
 /** Steps 2–3, every `intervalMs`. */
 function timerPassive(conn: DatabaseSync): void {
   const passive = checkpoint(conn, 'PASSIVE', 'timer');
-  const index = readWalIndex(data.path);
+  const index = walIndex.read();
   const before = previousChange;
   previousChange = index?.change;
   if (index && drained(passive) && passive.walBytes > data.truncateAboveBytes) {
@@ -205,7 +210,7 @@ function timerPassive(conn: DatabaseSync): void {
  */
 function holdWanted(): boolean {
   if (!hold || data.holdAboveBytes === undefined || performance.now() < nextHoldAt) return false;
-  const index = readWalIndex(data.path);
+  const index = walIndex.read();
   if (!index) return false;
   const backlog = Math.max(0, index.mxFrame - index.nBackfill) * index.pageSize;
   return backlog > data.holdAboveBytes || index.mxFrame * index.pageSize > 2 * data.holdAboveBytes;
@@ -244,8 +249,8 @@ function catchUpAndRestart(conn: DatabaseSync): boolean {
     if (pending === undefined) return false;
     if (pending <= SETTLING_PAGES) {
       const restarted = withSyncHold(() => {
-        flushToDisk(`${data.path}-wal`);
-        flushToDisk(data.path);
+        walFile.sync(); // best effort: RESTART syncs anyway, only slower
+        dbFile.sync();
         if (!drained(checkpoint(conn, 'PASSIVE', 'catch-up'))) return false;
         const left = uncopiedPages();
         if (left === undefined || left > SETTLED_PAGES) return false;
@@ -265,7 +270,7 @@ function catchUpAndRestart(conn: DatabaseSync): boolean {
 
 /** Pages the writer appended since the last copy: what RESTART would copy under the lock. */
 function uncopiedPages(): number | undefined {
-  const index = readWalIndex(data.path);
+  const index = walIndex.read();
   return index ? index.mxFrame - index.nBackfill : undefined;
 }
 
@@ -281,19 +286,6 @@ function withGate<T>(fn: () => T, waitMs = 0): T | undefined {
     return fn();
   } finally {
     gate?.release(GATE_CHECKPOINTER);
-  }
-}
-
-/** fsync outside any SQLite lock, so the sync RESTART does under the write lock finds little to write. */
-function flushToDisk(file: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Best effort: RESTART syncs anyway, only slower.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -323,6 +315,8 @@ port.on('message', (msg: { type: string }) => {
     db?.close();
   } finally {
     db = undefined;
+    // The store stops this thread last, so no connection of this process holds locks any more.
+    for (const file of [walIndex, walFile, dbFile]) file.close();
     port.postMessage({ type: 'stopped' });
     port.close();
   }

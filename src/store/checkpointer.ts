@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { CHECKPOINT_INTERVAL_MS, CHECKPOINT_TRUNCATE_ABOVE_BYTES } from '../constants.ts';
 import { InvalidInputError, StoreError } from '../errors.ts';
 import type { NamedThread } from '../obs/thread-heap.ts';
-import { walBacklogBytes } from './checkpointer-wal-index.ts';
+import { WalIndexReader } from './checkpointer-wal-index.ts';
 import type {
   CheckpointerMessage,
   CheckpointerWorkerData,
@@ -86,6 +86,8 @@ export class Checkpointer {
   readonly #metrics: CheckpointMetrics;
   #worker: Worker | undefined;
   #lastErrorLog = 0;
+  /** Closed in stop(), which the store calls after every other connection closed. */
+  readonly #walIndex: WalIndexReader;
 
   constructor(deps: CheckpointerDeps, init: CheckpointerInit) {
     this.#deps = deps;
@@ -95,6 +97,7 @@ export class Checkpointer {
       init.truncateAboveBytes ?? CHECKPOINT_TRUNCATE_ABOVE_BYTES,
       'truncateAboveBytes',
     );
+    this.#walIndex = new WalIndexReader(init.path);
     this.#writeGateBuffer = init.writeGateBuffer;
     if (init.syncHold) nonNegative(init.syncHold.aboveBytes, 'syncHold.aboveBytes');
     this.#syncHold = init.syncHold;
@@ -150,13 +153,15 @@ export class Checkpointer {
   /** Stops the timer, closes the connection, ends the thread. */
   async stop(): Promise<void> {
     const worker = this.#worker;
-    if (!worker) return;
     this.#worker = undefined;
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    worker.postMessage({ type: 'stop' });
-    const grace = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(grace);
+    if (worker) {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage({ type: 'stop' });
+      const grace = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(grace);
+    }
+    this.#walIndex.close();
   }
 
   /** Size of the WAL file at the last checkpoint (bytes). */
@@ -169,7 +174,7 @@ export class Checkpointer {
    * writes: while the writer outruns the checkpointer this grows and no RESTART/TRUNCATE can run.
    */
   walBacklogBytes(): number {
-    return walBacklogBytes(this.path);
+    return this.#walIndex.backlogBytes();
   }
 
   /** Counters since start and the last report (tests, benches, /debug). */

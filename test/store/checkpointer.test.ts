@@ -7,9 +7,10 @@ import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { metricValue } from '../../src/obs/metrics.ts';
 import { Checkpointer } from '../../src/store/checkpointer.ts';
-import { readWalIndex, walBacklogBytes } from '../../src/store/checkpointer-wal-index.ts';
+import { WalIndexReader } from '../../src/store/checkpointer-wal-index.ts';
 import { openDatabase } from '../../src/store/open-database.ts';
 import { GATE_WRITER, WriterGate } from '../../src/store/writer-gate.ts';
+import { dmsLockHeld } from './fixtures/os-locks.ts';
 
 const THRESHOLD = 256 * 1024;
 
@@ -159,19 +160,44 @@ test('bad settings are refused with the field named', () => {
 
 test('the wal-index header gives the live backlog: frames written, not yet copied', () => {
   const env = setup();
+  const missing = new WalIndexReader(path.join(env.dir, 'missing.db'));
+  const reader = new WalIndexReader(env.dbPath);
   try {
-    assert.equal(readWalIndex(path.join(env.dir, 'missing.db')), undefined);
+    assert.equal(missing.read(), undefined);
     grow(env.writer, 50);
-    const before = readWalIndex(env.dbPath);
+    const before = reader.read();
     assert.ok(before && before.pageSize === 4096 && before.mxFrame > 50 && before.nBackfill === 0);
-    assert.equal(walBacklogBytes(env.dbPath), before.mxFrame * 4096);
+    assert.equal(reader.backlogBytes(), before.mxFrame * 4096);
     env.writer.prepare('PRAGMA wal_checkpoint(PASSIVE)').get();
-    assert.equal(walBacklogBytes(env.dbPath), 0);
+    assert.equal(reader.backlogBytes(), 0);
     grow(env.writer, 10);
-    const after = readWalIndex(env.dbPath);
+    const after = reader.read();
     assert.ok(after && after.change > before.change, 'the commit counter moves with each commit');
-    assert.ok(walBacklogBytes(env.dbPath) > 0);
+    assert.ok(reader.backlogBytes() > 0);
   } finally {
+    reader.close();
+    missing.close();
+    env.writer.close();
+    fs.rmSync(env.dir, { recursive: true, force: true });
+  }
+});
+
+test("reading the wal-index keeps SQLite's OS locks: another process still sees the database in use", {
+  skip: !fs.existsSync('/proc/locks') && 'reads the OS lock table from Linux /proc/locks',
+}, () => {
+  const env = setup();
+  const reader = new WalIndexReader(env.dbPath);
+  try {
+    grow(env.writer, 10);
+    const shm = fs.statSync(`${env.dbPath}-shm`).ino;
+    assert.ok(dmsLockHeld(shm), 'SQLite holds its "wal-index in use" lock on -shm');
+    for (let i = 0; i < 5; i++) assert.ok(reader.read());
+    assert.ok(dmsLockHeld(shm), 'still held after reads (a read that closed -shm released it)');
+    // Why the reader closes last: closing any descriptor of -shm drops the process's locks on it.
+    reader.close();
+    assert.equal(dmsLockHeld(shm), false);
+  } finally {
+    reader.close();
     env.writer.close();
     fs.rmSync(env.dir, { recursive: true, force: true });
   }
