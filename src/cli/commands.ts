@@ -18,4 +18,5 @@ export const COMMANDS: Array<{ words: string[]; load: () => Promise<Command> }> 
     words: ['subscribe'],
     load: async () => (await import('./commands/subscribe.ts')).subscribeCommand,
   },
+  { words: ['backup'], load: async () => (await import('./commands/backup.ts')).backupCommand },
 ];
