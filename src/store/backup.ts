@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { InvalidInputError, StoreError } from '../errors.ts';
 import { openDatabase } from './open-database.ts';
 
@@ -29,5 +30,18 @@ export function backupDatabase(from: string, to: string): { bytes: number; ms: n
   } finally {
     db.close();
   }
+  // VACUUM INTO leaves the copy in the page cache; a backup is on the disk before it is reported.
+  syncFile(to);
+  syncFile(dirname(to));
   return { bytes: statSync(to).size, ms: performance.now() - start };
+}
+
+/** fsync a file or directory (no SQLite connection has it open, so closing it drops no lock). */
+export function syncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -36,7 +36,7 @@ export const backupCommand: Command = {
       });
     }
     // Loaded here, not at the top: `seedling --help` loads every command and must stay light.
-    const { backupDatabase } = await import('../../store/backup.ts');
+    const { backupDatabase, syncFile } = await import('../../store/backup.ts');
     const created = !existsSync(to);
     mkdirSync(to, { recursive: true });
     try {
@@ -46,6 +46,8 @@ export const backupCommand: Command = {
       if (withKey) {
         copyFileSync(key, join(to, PEER_KEY_FILE));
         chmodSync(join(to, PEER_KEY_FILE), 0o600); // a private key, as the node writes it
+        syncFile(join(to, PEER_KEY_FILE));
+        syncFile(to);
       }
       process.stdout.write(
         `backed up ${from} into ${to}: database ${(db.bytes / 2 ** 20).toFixed(1)} MiB in ${Math.round(db.ms)} ms` +
