@@ -98,13 +98,15 @@ describe('startNode', () => {
   });
 });
 
-/** Spawns `seedling start` on `dir` (no p2p, any free port). */
+/** Spawns `seedling start` on `dir` (no p2p, any free port); `closed`: its exit code once its output ended. */
 function spawnStart(dir: string, http = '127.0.0.1:0') {
-  return spawn(
+  const child = spawn(
     process.execPath,
     ['src/cli/main.ts', 'start', '--data', dir, '--http', http, '--no-p2p'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  return Object.assign(child, { closed });
 }
 
 /** The API URL a started child prints. */
@@ -124,15 +126,13 @@ function listenUrl(child: ReturnType<typeof spawnStart>): Promise<string> {
   });
 }
 
+/** The child's exit code, after its stdout and stderr ended (so every line it wrote was read). */
 function exitCode(
   child: ReturnType<typeof spawnStart>,
   signal?: NodeJS.Signals,
 ): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    child.on('exit', (c) => resolve(c));
-    if (signal) child.kill(signal);
-  });
+  if (signal) child.kill(signal);
+  return child.closed;
 }
 
 describe('startNode on a bad data directory', () => {
