@@ -14,6 +14,9 @@ import type { Migration, StoreExtension } from './extension.ts';
  * 3. A known migration at or below `user_version` that the database never recorded means it was
  *    added below an existing number (or the store was opened once without that extension and its
  *    later migrations ran): the store refuses to start rather than run without those tables.
+ * 4. A `user_version` above every known migration means a newer Seedling (or an extension not
+ *    loaded now) wrote the schema: the store refuses to start rather than write rows that schema
+ *    does not expect. Downgrading needs a backup made before the upgrade.
  */
 
 export type MigrationReport = { from: number; to: number; applied: number[] };
@@ -69,6 +72,7 @@ export function applyMigrationsOnWriter(
   now: () => number = Date.now,
 ): MigrationReport {
   const from = schemaVersionOnWriter(db);
+  checkNotNewer(migrations, from);
   checkNoGaps(db, migrations, from);
   const applied: number[] = [];
   for (const m of migrations) {
@@ -107,6 +111,16 @@ function applyOne(db: DatabaseSync, m: Migration, at: number): void {
       code: 'STORE_MIGRATION_FAILED',
     });
   }
+}
+
+/** Rule 4: the schema is not newer than every migration this code knows. */
+function checkNotNewer(migrations: Migration[], current: number): void {
+  const known = migrations.at(-1)?.version ?? 0;
+  if (current <= known) return;
+  throw new StoreError(
+    `database is at schema v${current}, newer than this Seedling knows (v${known}): a newer Seedling, or an extension not loaded now, wrote it. Run that version, or restore a backup made before the upgrade`,
+    { code: 'STORE_SCHEMA_NEWER' },
+  );
 }
 
 /** Rule 3: every known migration at or below the current version must be recorded as applied. */

@@ -114,6 +114,25 @@ describe('migrations', () => {
     });
   });
 
+  it('refuses a schema newer than every migration it knows, and leaves it as it was', () => {
+    withDb((open) => {
+      const db = open();
+      const known = [m(1, 'CREATE TABLE a (x)'), m(10, 'CREATE TABLE docs (x)')];
+      applyMigrationsOnWriter(db, known);
+      db.exec('PRAGMA user_version = 50'); // as a newer Seedling's migration would leave it
+      assert.throws(
+        () => applyMigrationsOnWriter(db, known),
+        (e: unknown) =>
+          e instanceof StoreError &&
+          e.code === 'STORE_SCHEMA_NEWER' &&
+          e.message.startsWith('database is at schema v50, newer than this Seedling knows (v10)'),
+      );
+      assert.equal(schemaVersionOnWriter(db), 50);
+      assert.deepEqual(tables(db), ['a', 'docs', 'store_migrations']);
+      db.close();
+    });
+  });
+
   it('the store extension creates the blobs table (v1), STRICT, with a unique multihash', () => {
     withDb((open) => {
       const db = open();
