@@ -9,6 +9,7 @@ import {
   ANNOUNCE_MIN_INTERVAL_MS,
   MAX_CIDS_PER_MESSAGE,
 } from '../constants.ts';
+import { isLocalFailure } from './local-failure.ts';
 import type { PullResult } from './sync-engine.ts';
 
 /**
@@ -70,7 +71,8 @@ type PeerState<P> = {
 const MAX_PENDING_PER_PEER = 4 * MAX_CIDS_PER_MESSAGE;
 /**
  * A failed round (the peer was Busy past its retries, or a request failed) is tried again at the
- * peer's next turn: without it, a post announced last would wait for the next discovery.
+ * peer's next turn: without it, a post announced last would wait for the next discovery. Not when
+ * it failed on this node's side (local-failure.ts): that would fail again.
  */
 const MAX_RETRIES = 2;
 
@@ -155,14 +157,17 @@ export class AnnounceListener<P> {
     const cids = [...state.pending.values()];
     state.pending.clear();
     let outcome: AnnounceOutcome = 'failed';
+    let retry = true;
     try {
       outcome = await this.#reconcileFollowed(state.peer, cids);
     } catch (err) {
+      // This node's own failure (a full disk) would fail again: the next discovery picks it up.
+      retry = !isLocalFailure(err);
       this.#deps.log?.('announce: acting on a peer’s announcement failed', err);
     } finally {
       state.running = false;
       state.failures = outcome === 'failed' ? state.failures + 1 : 0;
-      if (outcome === 'failed' && state.failures <= MAX_RETRIES) {
+      if (outcome === 'failed' && retry && state.failures <= MAX_RETRIES) {
         for (const cid of cids) {
           if (state.pending.size >= MAX_PENDING_PER_PEER) break;
           state.pending.set(cid.toString(), cid);

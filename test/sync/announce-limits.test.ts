@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { Registry } from 'prom-client';
+import { StoreError } from '../../src/errors.ts';
 import { AnnounceListener, type Followed } from '../../src/sync/announce-listener.ts';
 import { Announcer } from '../../src/sync/announcer.ts';
 import { emptyPullResult } from '../../src/sync/sync-engine.ts';
@@ -116,29 +117,36 @@ describe('AnnounceListener', () => {
     other.l.close();
   });
 
-  it('tries a failed round again, twice at most', async () => {
-    const outcomes: string[] = [];
-    let pulls = 0;
-    const l = new AnnounceListener<string>(
-      {
-        registry: new Registry(),
-        keyOf: (p) => p,
-        hasBlobs: async (mhs) => mhs.map(() => false),
-        followed: async () => [{ key: 'k', account: 'x', scopes: ['doc:x'] }],
-        spacesOf: async () => new Set(['x']),
-        pull: async () => {
-          pulls++;
-          throw new Error('peer busy');
+  it('tries a failed round again, twice at most, unless it failed on this node (a full disk)', async () => {
+    const run = async (failure: Error) => {
+      const outcomes: string[] = [];
+      let pulls = 0;
+      const l = new AnnounceListener<string>(
+        {
+          registry: new Registry(),
+          keyOf: (p) => p,
+          hasBlobs: async (mhs) => mhs.map(() => false),
+          followed: async () => [{ key: 'k', account: 'x', scopes: ['doc:x'] }],
+          spacesOf: async () => new Set(['x']),
+          pull: async () => {
+            pulls++;
+            throw failure;
+          },
         },
-      },
-      { coalesceMs: 10, minIntervalMs: 50 },
-    );
-    l.onRound = (o) => outcomes.push(o);
-    l.heard('p1', await cids(1));
-    await sleep(400);
-    assert.deepEqual(outcomes, ['failed', 'failed', 'failed'], 'the first try and two more');
-    assert.equal(pulls, 3);
-    l.close();
+        { coalesceMs: 10, minIntervalMs: 50 },
+      );
+      l.onRound = (o) => outcomes.push(o);
+      l.heard('p1', await cids(1));
+      await sleep(400);
+      l.close();
+      return { outcomes, pulls };
+    };
+    const busy = await run(new Error('peer busy'));
+    assert.deepEqual(busy.outcomes, ['failed', 'failed', 'failed'], 'the first try and two more');
+    assert.equal(busy.pulls, 3);
+    const full = await run(new StoreError('sync.persist (sync)', { code: 'STORE_FULL' }));
+    assert.deepEqual(full.outcomes, ['failed'], 'not tried again: it would fail the same way');
+    assert.equal(full.pulls, 1);
   });
 
   it('bounds the scopes of a round and the CIDs a peer can queue', async () => {

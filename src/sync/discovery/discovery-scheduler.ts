@@ -7,7 +7,8 @@ import {
   DISCOVERY_RESULT_TTL_MS,
   DISCOVERY_WORKERS,
 } from '../../constants.ts';
-import { ClosedError, StoreError } from '../../errors.ts';
+import { ClosedError } from '../../errors.ts';
+import { isLocalFailure } from '../local-failure.ts';
 import type { PullResult } from '../sync-engine.ts';
 import {
   type DiscoveryRequest,
@@ -319,11 +320,6 @@ export class DiscoveryScheduler<P> {
     const snapshot = task.snapshot();
     for (const listener of this.#listeners) listener(snapshot);
   }
-}
-
-/** A failure of this node rather than of the peer asked: its store (full disk, a bug) or its shutdown. */
-function isLocalFailure(err: unknown): boolean {
-  return err instanceof StoreError || err instanceof ClosedError;
 }
 
 async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
