@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -8,6 +8,7 @@ import { StoreError, StoreInUseError } from '../../src/errors.ts';
 import { openStore } from '../../src/store/store.ts';
 import { StoreLock } from '../../src/store/store-lock.ts';
 import { crashBlob } from './fixtures/crash-blob.ts';
+import { heldLocks } from './fixtures/os-locks.ts';
 import { tempDir } from './fixtures/writer-harness.ts';
 
 const WRITER_CHILD = new URL('./fixtures/crash-writer.ts', import.meta.url).pathname;
@@ -116,6 +117,11 @@ describe('one store per database file', () => {
       const lock = StoreLock.acquire(tmp.file);
       assert.ok(lock.held);
       assert.throws(() => StoreLock.acquire(tmp.file), StoreInUseError);
+      if (existsSync('/proc/locks')) {
+        // The refused attempt closed its connection; the OS lock of the first must survive that.
+        const inode = statSync(`${tmp.file}-lock`).ino;
+        assert.ok(heldLocks().some((l) => l.inode === inode && l.type === 'WRITE'));
+      }
       lock.release();
       lock.release();
       assert.equal(lock.held, false);
