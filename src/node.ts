@@ -93,7 +93,8 @@ export async function startNode(init: NodeInit): Promise<SeedlingNodeHandle> {
   loopLag.start();
   registerKeyCacheMetrics(registry);
   registerIndexMetrics(registry, () =>
-    store.read({ op: 'metrics.index', handler: 'index.stats', args: {} }),
+    // The bulk lane: a metrics scrape is not the app using the node (reader-pool.ts, invariant 4).
+    store.read({ op: 'metrics.index', handler: 'index.stats', args: {}, lane: 'bulk' }),
   );
   const stack: Array<() => Promise<void>> = [async () => loopLag.stop(), () => store.close()];
   const closeAll = async () => {

@@ -29,6 +29,8 @@ export type ApiStore = {
   }): Promise<T>;
   generation: { get(): number };
   lookup?<T = unknown>(req: { op: string; handler: string; args: unknown }): Promise<T>;
+  /** What keeps the store from working, in words (`GET /health`); see Store.problems. */
+  problems?(): string[];
 };
 
 /** A cache of replayed documents by (document, version); REPLAY's DocumentCache fits it. */

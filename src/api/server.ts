@@ -38,6 +38,9 @@ import { toSuperjsonText } from './superjson-text.ts';
  */
 export const apiStoreExtension = new URL('./store-extension.ts', import.meta.url);
 
+/** Requests that do not count as the app using the node (store.noteAppActivity). */
+const MONITORING_PATHS = new Set(['/health', '/metrics']);
+
 export type ApiServerDeps = {
   store: ApiStore;
   registry: Registry;
@@ -103,8 +106,9 @@ export async function createApiServer(
   app.addHook('onResponse', async (req, reply) => observe(metrics, req, reply, keys));
   const onAppActivity = deps.onAppActivity;
   if (onAppActivity) {
-    app.addHook('onRequest', (_req, _reply, done) => {
-      onAppActivity();
+    app.addHook('onRequest', (req, _reply, done) => {
+      // A supervisor's health checks and a metrics scraper are not the app using the node.
+      if (!MONITORING_PATHS.has(req.url)) onAppActivity();
       done();
     });
   }
@@ -124,6 +128,17 @@ export async function createApiServer(
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', deps.registry.contentType);
     return deps.registry.metrics();
+  });
+  const startedAt = performance.now();
+  app.get('/health', async (_req, reply) => {
+    const problems = deps.store.problems?.() ?? [];
+    reply.code(problems.length > 0 ? 503 : 200).header('cache-control', 'no-store');
+    return {
+      status: problems.length > 0 ? 'failing' : 'ok',
+      problems,
+      generation: deps.store.generation.get(),
+      uptimeSeconds: Math.round((performance.now() - startedAt) / 100) / 10,
+    };
   });
   app.get('/debug', async (_req, reply) => {
     reply.header('content-type', 'text/html; charset=utf-8');

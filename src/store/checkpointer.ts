@@ -145,6 +145,11 @@ export class Checkpointer {
     });
   }
 
+  /** Whether the thread runs (false before start, after stop, and after it died). */
+  get running(): boolean {
+    return this.#worker !== undefined;
+  }
+
   /** The checkpointer's worker thread (for per-thread metrics). */
   workerThreads(): NamedThread[] {
     return this.#worker ? [{ name: 'checkpointer', worker: this.#worker }] : [];

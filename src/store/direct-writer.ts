@@ -108,6 +108,11 @@ export class DirectWriter {
     return this.#counts[cls];
   }
 
+  /** Why writes cannot commit any more: the first connection thread that died. */
+  failure(): Error | undefined {
+    return this.#threads.find((t) => t.failure)?.failure;
+  }
+
   /** The direct writers' worker threads (for per-thread metrics). */
   workerThreads(): NamedThread[] {
     return this.#threads.flatMap((t, i) =>

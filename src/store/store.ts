@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import { WAL_SYNC_THROTTLE_BYTES } from '../constants.ts';
 import type { OperationTracker } from '../obs/operation-tracker.ts';
-import { registerThreadHeapMetric } from '../obs/thread-heap.ts';
+import { type NamedThread, registerThreadHeapMetric } from '../obs/thread-heap.ts';
 import type { WriteClass } from '../types.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { DirectWriter } from './direct-writer.ts';
@@ -88,6 +88,13 @@ export type Store = {
   noteAppActivity(): void;
   /** Whether the app read or made an API request in the last `ms` milliseconds. */
   appActiveWithin(ms: number): boolean;
+  /**
+   * What keeps the store from working as it should, in words (empty when healthy): a writer
+   * thread that died (no write can commit), a checkpointer that stopped (the WAL grows unbounded).
+   */
+  problems(): string[];
+  /** The store's worker threads by name (writer, readers, checkpointer): metrics, tests. */
+  threads(): NamedThread[];
   /** Drains the write queues, then stops the writer, readers and checkpointer. */
   close(): Promise<void>;
 };
@@ -159,12 +166,9 @@ export async function openStore(deps: StoreDeps, init: StoreInit): Promise<Store
       },
       { path: init.path, extensions: [STORE_EXTENSION_URL, ...(init.extensions ?? [])] },
     );
-    registerThreadHeapMetric(deps.registry, () => [
-      ...writer.workerThreads(),
-      ...readers.workerThreads(),
-      ...checkpointer.workerThreads(),
-    ]);
-    return facade(init.path, mode, generation, writer, readers, checkpointer, lookups, lock);
+    const store = facade(init.path, mode, generation, writer, readers, checkpointer, lookups, lock);
+    registerThreadHeapMetric(deps.registry, () => store.threads());
+    return store;
   } catch (err) {
     for (const part of started.reverse()) await part.close().catch(() => {});
     throw err;
@@ -269,6 +273,21 @@ function facade(
     depth: (cls) => writer.depth(cls),
     noteAppActivity: () => readers.noteAppActivity(),
     appActiveWithin: (ms) => readers.appActiveWithin(ms),
+    threads: () => [
+      ...writer.workerThreads(),
+      ...readers.workerThreads(),
+      ...checkpointer.workerThreads(),
+    ],
+    problems() {
+      if (closing) return [];
+      const out: string[] = [];
+      const failure = writer.failure();
+      if (failure) out.push(`writer: ${failure.message}; no write can commit until a restart`);
+      if (!checkpointer.running) {
+        out.push('checkpointer: stopped; the WAL is no longer copied into the database and grows');
+      }
+      return out;
+    },
     close() {
       closing ??= (async () => {
         try {

@@ -57,6 +57,11 @@ export class WriterThread {
     return this.#pendings.length > 0;
   }
 
+  /** Why the thread stopped taking work (it died, or was closed); undefined while it runs. */
+  get failure(): Error | undefined {
+    return this.#dead;
+  }
+
   /** Spawns the thread; resolves once its connection is open and migrations ran. */
   start(): Promise<WorkerReady> {
     let workerData = this.#data;

@@ -209,6 +209,11 @@ export class Writer {
     return this.#queue.depth(cls);
   }
 
+  /** Why writes cannot commit any more (the thread died), unless the writer is closing. */
+  failure(): Error | undefined {
+    return this.#closing ? undefined : this.#thread.failure;
+  }
+
   /** The writer's worker thread (for per-thread metrics). */
   workerThreads(): NamedThread[] {
     const worker = this.#thread.worker;
