@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
@@ -7,6 +6,7 @@ import { registerKeyCacheMetrics } from './blob/principal.ts';
 import { API_DEFAULT_HOST, API_DEFAULT_PORT, NODE_DATABASE_FILE } from './constants.ts';
 import { SeedlingError } from './errors.ts';
 import { registerIndexMetrics } from './index/index-metrics.ts';
+import { makeDirectory } from './make-directory.ts';
 import type { SiteConfig } from './net/domain-check.ts';
 import { DomainChecker, type DomainCheckerInit } from './net/domain-checker.ts';
 import { netStoreExtension } from './net/index.ts';
@@ -164,7 +164,7 @@ export async function startNode(init: NodeInit): Promise<SeedlingNodeHandle> {
 /** Creates the data directory; a file in the way, or no permission, is said in words. */
 function makeDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
   } catch (cause) {
     const code = (cause as { code?: unknown }).code;
     const why =

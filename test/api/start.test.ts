@@ -156,6 +156,30 @@ describe('startNode on a bad data directory', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('fails at once where a parent exists but cannot hold a directory, and makes missing levels', {
+    timeout: 20_000,
+  }, async () => {
+    // Node's recursive mkdir spins forever on such a path (/proc on Linux); ours must not.
+    if (existsSync('/proc/self')) {
+      await assert.rejects(
+        startNode({ dataDir: '/proc/seedling-data', http: { port: 0 }, p2p: false }),
+        (err: unknown) =>
+          err instanceof SeedlingError &&
+          err.code === 'DATA_DIR_UNUSABLE' &&
+          /ENOENT/.test(err.message),
+      );
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'seedling-node-'));
+    try {
+      const nested = join(dir, 'a', 'b', 'data');
+      const node = await startNode({ dataDir: nested, http: { port: 0 }, p2p: false });
+      await node.close();
+      assert.ok(existsSync(join(nested, 'seedling.db')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('seedling start (process)', () => {

@@ -101,6 +101,13 @@ describe('seedling backup', () => {
         /\[INVALID_INPUT\] --to: .*full is not empty; give a new or empty directory/,
       );
       assert.equal(readFileSync(join(full, 'keep.txt'), 'utf8'), 'mine');
+      const aFile = await cli('backup', '--data', root, '--to', join(full, 'keep.txt'));
+      assert.equal(aFile.code, 1);
+      assert.match(
+        aFile.stderr,
+        /--to: .*keep\.txt is not a directory; give a new or empty directory/,
+      );
+      assert.equal(readFileSync(join(full, 'keep.txt'), 'utf8'), 'mine');
 
       const target = join(root, 'target');
       const missing = await cli('backup', '--data', join(root, 'no-node'), '--to', target);

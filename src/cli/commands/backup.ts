@@ -1,7 +1,8 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NODE_DATABASE_FILE, NODE_DEFAULT_DATA_DIR, PEER_KEY_FILE } from '../../constants.ts';
 import { InvalidInputError } from '../../errors.ts';
+import { makeDirectory } from '../../make-directory.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 
 const usage = `Usage: seedling backup --to DIR [--data DIR]
@@ -30,15 +31,18 @@ export const backupCommand: Command = {
     const from = resolve(values.data ?? NODE_DEFAULT_DATA_DIR);
     const to = resolve(values.to);
     if (to === from) throw new UsageError('--to must be another directory than --data');
-    if (existsSync(to) && readdirSync(to).length > 0) {
-      throw new InvalidInputError(`${to} is not empty; give a new or empty directory`, {
-        field: '--to',
-      });
+    if (existsSync(to)) {
+      const why = !statSync(to).isDirectory() ? 'is not a directory' : 'is not empty';
+      if (why !== 'is not empty' || readdirSync(to).length > 0) {
+        throw new InvalidInputError(`${to} ${why}; give a new or empty directory`, {
+          field: '--to',
+        });
+      }
     }
     // Loaded here, not at the top: `seedling --help` loads every command and must stay light.
     const { backupDatabase, syncFile } = await import('../../store/backup.ts');
     const created = !existsSync(to);
-    mkdirSync(to, { recursive: true });
+    makeDirectory(to);
     try {
       const db = backupDatabase(join(from, NODE_DATABASE_FILE), join(to, NODE_DATABASE_FILE));
       const key = join(from, PEER_KEY_FILE);
