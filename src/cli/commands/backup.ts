@@ -31,28 +31,32 @@ export const backupCommand: Command = {
     const from = resolve(values.data ?? NODE_DEFAULT_DATA_DIR);
     const to = resolve(values.to);
     if (to === from) throw new UsageError('--to must be another directory than --data');
-    if (existsSync(to)) {
-      const why = !statSync(to).isDirectory() ? 'is not a directory' : 'is not empty';
-      if (why !== 'is not empty' || readdirSync(to).length > 0) {
-        throw new InvalidInputError(`${to} ${why}; give a new or empty directory`, {
-          field: '--to',
-        });
-      }
+    const unusable = !existsSync(to)
+      ? undefined
+      : !statSync(to).isDirectory()
+        ? 'is not a directory'
+        : readdirSync(to).length > 0
+          ? 'is not empty'
+          : undefined;
+    if (unusable) {
+      throw new InvalidInputError(`${to} ${unusable}; give a new or empty directory`, {
+        field: '--to',
+      });
     }
     // Loaded here, not at the top: `seedling --help` loads every command and must stay light.
     const { backupDatabase, syncFile } = await import('../../store/backup.ts');
     const created = !existsSync(to);
     makeDirectory(to);
     try {
-      const db = backupDatabase(join(from, NODE_DATABASE_FILE), join(to, NODE_DATABASE_FILE));
       const key = join(from, PEER_KEY_FILE);
       const withKey = existsSync(key);
       if (withKey) {
         copyFileSync(key, join(to, PEER_KEY_FILE));
         chmodSync(join(to, PEER_KEY_FILE), 0o600); // a private key, as the node writes it
         syncFile(join(to, PEER_KEY_FILE));
-        syncFile(to);
       }
+      // Last: it syncs the directory too, so both files' entries are on the disk.
+      const db = backupDatabase(join(from, NODE_DATABASE_FILE), join(to, NODE_DATABASE_FILE));
       process.stdout.write(
         `backed up ${from} into ${to}: database ${(db.bytes / 2 ** 20).toFixed(1)} MiB in ${Math.round(db.ms)} ms` +
           `${withKey ? ', peer key' : ' (no peer key: the node never ran with p2p)'}\n` +
